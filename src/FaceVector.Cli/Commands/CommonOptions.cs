@@ -1,0 +1,41 @@
+using System.CommandLine;
+using FaceVector.Core.Imaging;
+using FaceVector.Core.Models;
+using FaceVector.Core.Pipeline;
+
+namespace FaceVector.Cli.Commands;
+
+/// <summary>Options shared by every command that runs the models, and how they become <see cref="FaceAnalyzerOptions"/>.</summary>
+internal sealed class ModelOptions
+{
+    public Option<string?> Models { get; } = new("--models") { Description = $"Model directory (default: ${ModelDirectory.EnvironmentVariable}, else {ModelDirectory.DefaultCache()})" };
+    public Option<string?> Detector { get; } = new("--detector") { Description = $"Detector file name or path (default {ModelCatalog.DefaultDetector}; also scrfd_det_2.5g.onnx, face_detection_yunet_2023mar.onnx)" };
+    public Option<string?> Recognizer { get; } = new("--recognizer") { Description = $"Recognizer file name or path (default {ModelCatalog.DefaultRecognizer}); any insightface ArcFace ONNX" };
+    public Option<float> MinFace { get; } = new("--min-face") { Description = "Ignore faces whose box is smaller than this many pixels (shorter side)", DefaultValueFactory = _ => 0f };
+    public Option<long> MaxPixels { get; } = new("--max-pixels") { Description = "Refuse images above this many pixels before decoding", DefaultValueFactory = _ => 50_000_000L };
+    public Option<int> Threads { get; } = new("--threads") { Description = "Images processed at once (default: number of cores)", DefaultValueFactory = _ => 0 };
+    public Option<int> IntraOpThreads { get; } = new("--intra-op-threads") { Description = "Threads inside one model run (default 1: parallelism comes from images)", DefaultValueFactory = _ => 1 };
+    public Option<string> Provider { get; } = new("--provider") { Description = "ONNX Runtime execution provider: cpu or cuda", DefaultValueFactory = _ => "cpu" };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Models);
+        command.Add(Detector);
+        command.Add(Recognizer);
+        command.Add(MinFace);
+        command.Add(MaxPixels);
+        command.Add(Threads);
+        command.Add(IntraOpThreads);
+        command.Add(Provider);
+    }
+
+    public FaceAnalyzerOptions ToAnalyzerOptions(ParseResult parse) => new()
+    {
+        Models = ModelDirectory.Resolve(parse.GetValue(Models)),
+        Detector = parse.GetValue(Detector),
+        Recognizer = parse.GetValue(Recognizer),
+        MinFaceSize = parse.GetValue(MinFace),
+        Loader = new ImageLoaderOptions(MaxPixels: parse.GetValue(MaxPixels)),
+        Runtime = new OnnxRuntimeOptions(parse.GetValue(IntraOpThreads), parse.GetValue(Provider) ?? "cpu"),
+    };
+}

@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace FaceVector.Cli.Commands;
+
+/// <summary>The <c>facevector</c> command tree.</summary>
+public static class FaceVectorCommand
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("FaceVector: find every photo of a person. Embeddings from insightface ONNX models, kept in a vector index.");
+        root.Add(SearchCommand.Build());
+        root.Add(AnalyzeCommands.BuildDetect());
+        root.Add(AnalyzeCommands.BuildEmbed());
+        root.Add(ModelsCommand.Build());
+        root.Add(BenchCommand.Build());
+        return root;
+    }
+}

@@ -1,0 +1,165 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace FaceVector.Core.Imaging;
+
+/// <summary>Limits applied before any pixel is decoded.</summary>
+/// <param name="MaxPixels">Refuse images whose declared width x height is above this (default 50 megapixels).</param>
+/// <param name="MaxFileBytes">Refuse files larger than this before reading them (default 256 MiB).</param>
+public sealed record ImageLoaderOptions(long MaxPixels = 50_000_000, long MaxFileBytes = 256L << 20);
+
+/// <summary>An image ready for the models plus what was learned while loading it.</summary>
+/// <param name="Image">Upright RGB pixels (EXIF orientation applied, alpha flattened onto white).</param>
+/// <param name="Format">Format detected from the content, e.g. "JPEG".</param>
+/// <param name="Sha256">Lower-case hex sha256 of the file's bytes.</param>
+public sealed record LoadedImage(RgbImage Image, string Format, string Sha256);
+
+/// <summary>
+/// Decodes image files with ImageSharp: the format comes from the bytes, not the extension; EXIF orientation is
+/// applied; grayscale, palette, 16-bit, CMYK and alpha images become 8-bit RGB; only the first frame of an
+/// animation is decoded; oversized images are refused from their header alone. Every failure is an
+/// <see cref="ImageLoadException"/> naming the file.
+/// </summary>
+public sealed class ImageLoader
+{
+    private readonly ImageLoaderOptions _options;
+    private readonly Configuration _configuration;
+
+    public ImageLoader(ImageLoaderOptions? options = null)
+    {
+        _options = options ?? new ImageLoaderOptions();
+        _configuration = Configuration.Default.Clone();
+        // Decode only the first frame of animations: the rest would cost memory and time for nothing.
+        _configuration.ImageFormatsManager.SetDecoder(SixLabors.ImageSharp.Formats.Gif.GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        _configuration.ImageFormatsManager.SetDecoder(SixLabors.ImageSharp.Formats.Tiff.TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
+    }
+
+    public ImageLoaderOptions Options => _options;
+
+    /// <summary>Reads and decodes a file.</summary>
+    public LoadedImage Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new ImageLoadException(path, ImageLoadFailure.Unreadable, "file not found");
+            }
+
+            if (info.Length > _options.MaxFileBytes)
+            {
+                throw new ImageLoadException(path, ImageLoadFailure.TooLarge, $"file is {info.Length:N0} bytes, over the limit of {_options.MaxFileBytes:N0}");
+            }
+
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageLoadException(path, ImageLoadFailure.Unreadable, ex.Message, ex);
+        }
+
+        return Decode(bytes, path);
+    }
+
+    /// <summary>Decodes image bytes; <paramref name="source"/> names them in errors.</summary>
+    public LoadedImage Decode(byte[] bytes, string source)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.Empty, "0 bytes");
+        }
+
+        string sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        IImageFormat? format = Image.DetectFormat(_configuration, bytes);
+        if (format is null)
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.NotAnImage, $"content is not a supported image format (starts with {Preview(bytes)})");
+        }
+
+        IImageInfo? header;
+        try
+        {
+            header = Image.Identify(_configuration, bytes, out _);
+        }
+        catch (Exception ex) when (IsDecodeFailure(ex))
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.Corrupt, $"{format.Name} header unreadable: {ex.Message}", ex);
+        }
+
+        if (header is null || header.Width <= 0 || header.Height <= 0)
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.Corrupt, $"{format.Name} header has no usable size");
+        }
+
+        long pixels = (long)header.Width * header.Height;
+        if (pixels > _options.MaxPixels)
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.TooLarge,
+                $"{header.Width}x{header.Height} = {pixels / 1e6:0.#} megapixels, over the limit of {_options.MaxPixels / 1e6:0.#} (raise it with --max-pixels)");
+        }
+
+        try
+        {
+            // Rgba32 keeps alpha so it can be flattened onto white; every other layout (gray, palette, 16-bit,
+            // CMYK/YCCK) is converted by the decoder.
+            using Image<Rgba32> image = Image.Load<Rgba32>(_configuration, bytes);
+            image.Mutate(x => x.AutoOrient());
+            return new LoadedImage(ToRgb(image), format.Name, sha256);
+        }
+        catch (Exception ex) when (IsDecodeFailure(ex))
+        {
+            throw new ImageLoadException(source, ImageLoadFailure.Corrupt, $"{format.Name} data cannot be decoded: {ex.Message}", ex);
+        }
+    }
+
+    private static RgbImage ToRgb(Image<Rgba32> image)
+    {
+        int width = image.Width, height = image.Height;
+        var rgb = new byte[checked(width * height * 3)];
+        image.ProcessPixelRows(accessor =>
+        {
+            for (int y = 0; y < height; y++)
+            {
+                Span<Rgba32> row = accessor.GetRowSpan(y);
+                int o = y * width * 3;
+                for (int x = 0; x < row.Length; x++, o += 3)
+                {
+                    Rgba32 p = row[x];
+                    if (p.A == 255)
+                    {
+                        rgb[o] = p.R;
+                        rgb[o + 1] = p.G;
+                        rgb[o + 2] = p.B;
+                    }
+                    else
+                    {
+                        // Transparent areas become white, as most viewers show them, not undefined colour.
+                        int a = p.A, inv = 255 - a;
+                        rgb[o] = (byte)(((p.R * a) + (255 * inv) + 127) / 255);
+                        rgb[o + 1] = (byte)(((p.G * a) + (255 * inv) + 127) / 255);
+                        rgb[o + 2] = (byte)(((p.B * a) + (255 * inv) + 127) / 255);
+                    }
+                }
+            }
+        });
+        return new RgbImage(width, height, rgb);
+    }
+
+    private static bool IsDecodeFailure(Exception ex) =>
+        ex is UnknownImageFormatException or InvalidImageContentException or ImageFormatException or NotSupportedException
+            or InvalidDataException or IndexOutOfRangeException or ArgumentException or InvalidOperationException
+            or OverflowException or EndOfStreamException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException;
+
+    private static string Preview(byte[] bytes)
+    {
+        ReadOnlySpan<byte> head = bytes.AsSpan(0, Math.Min(8, bytes.Length));
+        return Convert.ToHexString(head);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using FaceVector.Core.Detection;
+using FaceVector.Core.Imaging;
+using FaceVector.Core.Models;
+using FaceVector.Core.Recognition;
+
+namespace FaceVector.Core.Pipeline;
+
+/// <summary>
+/// The whole path from an image to embedded faces: decode, detect (with pad-and-retry for tight crops), align and
+/// embed. Sessions are created once; <see cref="Analyze(string, bool)"/> is safe to call from many threads at once,
+/// which is how throughput is gained (one image per core).
+/// </summary>
+public sealed class FaceAnalyzer : IDisposable
+{
+    private readonly IFaceDetector _detector;
+    private readonly ArcFaceEmbedder _embedder;
+
+    public FaceAnalyzer(FaceAnalyzerOptions? options = null)
+    {
+        Options = options ?? new FaceAnalyzerOptions();
+        Loader = new ImageLoader(Options.Loader);
+        DetectorPath = Options.Detector is null ? Options.Models.LocateFirst(FaceAnalyzerOptions.DefaultDetectors) : Options.Models.Locate(Options.Detector);
+        RecognizerPath = Options.Recognizer is null ? Options.Models.LocateFirst(FaceAnalyzerOptions.DefaultRecognizers) : Options.Models.Locate(Options.Recognizer);
+        _detector = ModelCatalog.DetectorFamilyOf(DetectorPath) switch
+        {
+            DetectorFamily.YuNet => new YuNetDetector(DetectorPath, new YuNetOptions(ScoreThreshold: Options.DetectionThreshold ?? 0.7f), Options.Runtime),
+            _ => new ScrfdDetector(DetectorPath, new ScrfdOptions(Options.DetectionSize, Options.DetectionThreshold ?? 0.5f), Options.Runtime),
+        };
+        try
+        {
+            _embedder = new ArcFaceEmbedder(RecognizerPath, runtime: Options.Runtime);
+        }
+        catch
+        {
+            _detector.Dispose();
+            throw;
+        }
+
+        ExecutionProvider = _embedder.ExecutionProvider;
+    }
+
+    public FaceAnalyzerOptions Options { get; }
+
+    public ImageLoader Loader { get; }
+
+    public string DetectorPath { get; }
+
+    public string RecognizerPath { get; }
+
+    /// <summary>Identity of the recognizer: stored with every vector.</summary>
+    public string ModelId => _embedder.ModelId;
+
+    public int EmbeddingDimension => _embedder.Dimension;
+
+    public string ExecutionProvider { get; }
+
+    /// <summary>The recognizer's recommended match threshold (cosine similarity).</summary>
+    public float RecommendedThreshold => ModelCatalog.RecommendedThreshold(RecognizerPath);
+
+    /// <summary>Decodes and analyses a file. Throws <see cref="ImageLoadException"/> for unusable files.</summary>
+    public ImageFaces Analyze(string path, bool embed = true)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        LoadedImage loaded = Loader.Load(path);
+        return Analyze(loaded, path, embed, Stopwatch.GetElapsedTime(t0));
+    }
+
+    /// <summary>Decodes and analyses image bytes; <paramref name="source"/> names them in errors and results.</summary>
+    public ImageFaces Analyze(byte[] bytes, string source, bool embed = true)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        LoadedImage loaded = Loader.Decode(bytes, source);
+        return Analyze(loaded, source, embed, Stopwatch.GetElapsedTime(t0));
+    }
+
+    public ImageFaces Analyze(LoadedImage loaded, string source, bool embed = true, TimeSpan decodeTime = default)
+    {
+        long t1 = Stopwatch.GetTimestamp();
+        (IReadOnlyList<FaceDetection> detections, bool retried) = Detect(loaded.Image);
+        TimeSpan detect = Stopwatch.GetElapsedTime(t1);
+
+        TimeSpan align = TimeSpan.Zero, embedTime = TimeSpan.Zero;
+        float[][]? embeddings = null;
+        if (embed && detections.Count > 0)
+        {
+            long t2 = Stopwatch.GetTimestamp();
+            AlignedFaces aligned = _embedder.Align(loaded.Image, detections);
+            align = Stopwatch.GetElapsedTime(t2);
+            long t3 = Stopwatch.GetTimestamp();
+            embeddings = _embedder.Embed(aligned);
+            embedTime = Stopwatch.GetElapsedTime(t3);
+        }
+
+        var faces = new Face[detections.Count];
+        for (int i = 0; i < faces.Length; i++)
+        {
+            FaceDetection d = detections[i];
+            faces[i] = new Face(i, d.Box, d.Score, d.Keypoints, embeddings?[i]);
+        }
+
+        return new ImageFaces(source, loaded.Image.Width, loaded.Image.Height, loaded.Format, loaded.Sha256, faces,
+            new StageTimings(decodeTime, detect, align, embedTime), retried);
+    }
+
+    /// <summary>Detected faces above the minimum size, sorted by descending score.</summary>
+    public (IReadOnlyList<FaceDetection> Faces, bool Retried) Detect(RgbImage image)
+    {
+        List<FaceDetection> found = Filter(_detector.Detect(image));
+        if (found.Count > 0 || !Options.PadAndRetry)
+        {
+            return (found, false);
+        }
+
+        // Tight crops (the face fills the frame) are often missed: give the detector context and look again.
+        int pad = Math.Max(image.Width, image.Height) / 2;
+        if ((long)(image.Width + (2 * pad)) * (image.Height + (2 * pad)) > Options.Loader.MaxPixels * 4)
+        {
+            return (found, false);
+        }
+
+        RgbImage padded = image.Pad(pad);
+        found = Filter(_detector.Detect(padded).Select(f => f.Offset(-pad, -pad)).ToList());
+        return (found, found.Count > 0);
+    }
+
+    private List<FaceDetection> Filter(IReadOnlyList<FaceDetection> faces) =>
+        [.. faces.Where(f => f.Box.MinSide >= Options.MinFaceSize)];
+
+    /// <summary>Embeds already-detected faces of a decoded image (used when a caller picks faces itself).</summary>
+    public float[][] Embed(RgbImage image, IReadOnlyList<FaceDetection> faces) => _embedder.Embed(image, faces);
+
+    public void Dispose()
+    {
+        _detector.Dispose();
+        _embedder.Dispose();
+    }
+}

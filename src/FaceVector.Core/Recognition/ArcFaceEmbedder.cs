@@ -1,0 +1,118 @@
+using System.Numerics.Tensors;
+using FaceVector.Core.Alignment;
+using FaceVector.Core.Detection;
+using FaceVector.Core.Imaging;
+using FaceVector.Core.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FaceVector.Core.Recognition;
+
+/// <param name="MaxBatch">Faces per model run; a model with a fixed batch of 1 is run face by face.</param>
+/// <param name="InputMean">Subtracted from each pixel (insightface ArcFace: 127.5).</param>
+/// <param name="InputStd">Divides each pixel (insightface ArcFace: 127.5).</param>
+public sealed record ArcFaceOptions(int MaxBatch = 32, float InputMean = 127.5f, float InputStd = 127.5f);
+
+/// <summary>
+/// Any insightface ArcFace ONNX recognizer with input [N,3,112,112] RGB and output [N,D]: aligns each face to the
+/// template, runs the faces of an image as one batch and L2-normalises the result.
+/// </summary>
+public sealed class ArcFaceEmbedder : IFaceEmbedder
+{
+    private const int Plane = 3 * FaceAligner.Size * FaceAligner.Size;
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly ArcFaceOptions _options;
+    private readonly string _inputName;
+    private readonly string _outputName;
+    private readonly bool _fixedBatchOfOne;
+    private readonly PixelNormalization _normalization;
+
+    public ArcFaceEmbedder(string modelPath, ArcFaceOptions? options = null, OnnxRuntimeOptions? runtime = null, SessionOptions? sessionOptions = null)
+    {
+        _options = options ?? new ArcFaceOptions();
+        _normalization = new PixelNormalization(_options.InputMean, _options.InputStd, Bgr: false);
+        (_session, ExecutionProvider) = OnnxSessionFactory.Create(modelPath, runtime ?? OnnxRuntimeOptions.Default, sessionOptions);
+        ModelName = Path.GetFileName(modelPath);
+        ModelId = ModelIdentity.Of(modelPath);
+        KeyValuePair<string, NodeMetadata> input = _session.InputMetadata.First();
+        _inputName = input.Key;
+        int[] dims = input.Value.Dimensions;
+        if (dims.Length != 4 || (dims[1] > 0 && dims[1] != 3) || (dims[2] > 0 && dims[2] != FaceAligner.Size) || (dims[3] > 0 && dims[3] != FaceAligner.Size))
+        {
+            throw new InvalidDataException($"{modelPath}: expected an ArcFace recognizer with input [N,3,112,112], found [{string.Join(",", dims)}].");
+        }
+
+        _fixedBatchOfOne = dims[0] == 1;
+        KeyValuePair<string, NodeMetadata> output = _session.OutputMetadata.First();
+        _outputName = output.Key;
+        int[] outDims = output.Value.Dimensions;
+        Dimension = outDims.Length == 2 && outDims[1] > 0 ? outDims[1] : 512;
+    }
+
+    public string ModelName { get; }
+
+    public string ModelId { get; }
+
+    public string ExecutionProvider { get; }
+
+    public int Dimension { get; }
+
+    public float[][] Embed(RgbImage image, IReadOnlyList<FaceDetection> faces) => Embed(Align(image, faces));
+
+    /// <summary>Aligns every face into one input tensor (NCHW, normalised); the first half of <see cref="Embed(RgbImage, IReadOnlyList{FaceDetection})"/>.</summary>
+    public AlignedFaces Align(RgbImage image, IReadOnlyList<FaceDetection> faces)
+    {
+        var tensor = new float[faces.Count * Plane];
+        for (int i = 0; i < faces.Count; i++)
+        {
+            AffineTransform m = FaceAligner.Estimate(faces[i].Keypoints);
+            FaceAligner.WarpToTensor(image, m, _normalization, tensor.AsSpan(i * Plane, Plane));
+        }
+
+        return new AlignedFaces(tensor, faces.Count);
+    }
+
+    /// <summary>Runs the recognizer over aligned faces in batches; returns unit-length embeddings.</summary>
+    public float[][] Embed(AlignedFaces aligned)
+    {
+        var result = new float[aligned.Count][];
+        int batch = _fixedBatchOfOne ? 1 : Math.Max(1, _options.MaxBatch);
+        for (int start = 0; start < aligned.Count; start += batch)
+        {
+            int n = Math.Min(batch, aligned.Count - start);
+            using OrtValue input = OrtValue.CreateTensorValueFromMemory(
+                OrtMemoryInfo.DefaultInstance, aligned.Tensor.AsMemory(start * Plane, n * Plane), [n, 3, FaceAligner.Size, FaceAligner.Size]);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [_inputName], [input], [_outputName]);
+            ReadOnlySpan<float> data = outputs[0].GetTensorDataAsSpan<float>();
+            int dim = data.Length / n;
+            for (int i = 0; i < n; i++)
+            {
+                result[start + i] = Normalize(data.Slice(i * dim, dim));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Unit-length copy; scores everywhere are dot products of such vectors (cosine similarity).</summary>
+    public static float[] Normalize(ReadOnlySpan<float> v)
+    {
+        var copy = v.ToArray();
+        float norm = TensorPrimitives.Norm(copy);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(copy, norm, copy);
+        }
+
+        return copy;
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}
+
+/// <summary>Faces aligned to 112x112 and normalised, ready for the recognizer: Count x [3,112,112] floats.</summary>
+public sealed record AlignedFaces(float[] Tensor, int Count);

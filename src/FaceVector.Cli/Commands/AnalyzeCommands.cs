@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using FaceVector.Cli.Output;
+using FaceVector.Core.Alignment;
 using FaceVector.Core.Detection;
+using FaceVector.Core.Imaging;
 using FaceVector.Core.Pipeline;
 
 namespace FaceVector.Cli.Commands;
@@ -14,12 +16,18 @@ internal static class AnalyzeCommands
         var models = new ModelOptions();
         var file = new Argument<FileInfo>("FILE") { Description = "Image file" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var command = new Command("detect", "Detect faces: box, score and the five keypoints.") { file, json };
+        var crops = new Option<DirectoryInfo?>("--save-crops") { Description = "Write each face's aligned 112x112 crop (what the recognizer sees) as PNG into this folder" };
+        var command = new Command("detect", "Detect faces: box, score and the five keypoints.") { file, json, crops };
         models.AddTo(command);
         command.SetAction(parse =>
         {
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse));
             ImageResult result = new BatchAnalyzer(analyzer, 1).AnalyzeOne(parse.GetValue(file)!.FullName, embed: false);
+            if (parse.GetValue(crops) is { } dir && result.Faces is { } found)
+            {
+                SaveCrops(analyzer, found, dir.FullName);
+            }
+
             return Print(result, parse.GetValue(json), withEmbedding: false);
         });
         return command;
@@ -93,6 +101,19 @@ internal static class AnalyzeCommands
         }
 
         return 0;
+    }
+
+    private static void SaveCrops(FaceAnalyzer analyzer, ImageFaces found, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        RgbImage image = analyzer.Loader.Load(found.Path).Image;
+        foreach (Face face in found.Faces)
+        {
+            RgbImage crop = FaceAligner.WarpToImage(image, FaceAligner.Estimate(face.Keypoints));
+            string name = $"{Path.GetFileNameWithoutExtension(found.Path)}_face{face.Index}.png";
+            RgbImageWriter.Save(crop, Path.Combine(dir, name));
+            Console.Error.WriteLine($"wrote {Path.Combine(dir, name)}");
+        }
     }
 
     internal static ImageJson ToJson(ImageResult result, bool withEmbedding) => new(

@@ -41,3 +41,13 @@ public sealed class RgbImage
         return new RgbImage(w, h, dst);
     }
 }
+
+/// <summary>Writes <see cref="RgbImage"/>s to files (PNG by extension) for inspection and thumbnails.</summary>
+public static class RgbImageWriter
+{
+    public static void Save(RgbImage image, string path)
+    {
+        using var img = SixLabors.ImageSharp.Image.LoadPixelData<SixLabors.ImageSharp.PixelFormats.Rgb24>(image.Pixels, image.Width, image.Height);
+        SixLabors.ImageSharp.ImageExtensions.Save(img, path);
+    }
+}

@@ -47,7 +47,15 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
         _outputName = output.Key;
         int[] outDims = output.Value.Dimensions;
         Dimension = outDims.Length == 2 && outDims[1] > 0 ? outDims[1] : 512;
+        BatchSize = _fixedBatchOfOne ? 1 : !IsBatchInvariant() ? 1 : Math.Max(1, _options.MaxBatch);
     }
+
+    /// <summary>
+    /// Faces per model run. 1 when the model's output for a face depends on the other faces in the batch: dynamically
+    /// quantised models (such as w600k_mbf_int8) pick their int8 scale from the whole input tensor, so a face's
+    /// embedding would change with its neighbours. Embeddings must not depend on what else is in the photo.
+    /// </summary>
+    public int BatchSize { get; }
 
     public string ModelName { get; }
 
@@ -76,7 +84,7 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
     public float[][] Embed(AlignedFaces aligned)
     {
         var result = new float[aligned.Count][];
-        int batch = _fixedBatchOfOne ? 1 : Math.Max(1, _options.MaxBatch);
+        int batch = BatchSize;
         for (int start = 0; start < aligned.Count; start += batch)
         {
             int n = Math.Min(batch, aligned.Count - start);
@@ -92,6 +100,31 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
         }
 
         return result;
+    }
+
+    // Runs two different synthetic faces alone and as a batch of two and compares the outputs.
+    private bool IsBatchInvariant()
+    {
+        var rng = new Random(20261127);
+        var tensor = new float[2 * Plane];
+        for (int i = 0; i < tensor.Length; i++)
+        {
+            // Second sample twice the contrast of the first, so a shared quantisation scale would show.
+            tensor[i] = (float)((rng.NextDouble() * 2) - 1) * (i < Plane ? 0.4f : 1f);
+        }
+
+        float[] RunRows(int start, int n)
+        {
+            using OrtValue input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tensor.AsMemory(start * Plane, n * Plane), [n, 3, FaceAligner.Size, FaceAligner.Size]);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [_inputName], [input], [_outputName]);
+            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+
+        float[] both = RunRows(0, 2);
+        float[] first = RunRows(0, 1), second = RunRows(1, 1);
+        int dim = first.Length;
+        float[] a = Normalize(both.AsSpan(0, dim)), b = Normalize(both.AsSpan(dim, dim));
+        return TensorPrimitives.Dot(a, Normalize(first)) > 0.99999f && TensorPrimitives.Dot(b, Normalize(second)) > 0.99999f;
     }
 
     /// <summary>Unit-length copy; scores everywhere are dot products of such vectors (cosine similarity).</summary>

@@ -40,6 +40,15 @@ public sealed class IdentificationTests
     }
 
     [Fact]
+    public void OpenSetIdentificationNeedsTheMateRankedFirst()
+    {
+        // At 0.8 the A probes' mates (.866) clear the threshold but rank second behind the distractor: not identified.
+        var openSet = IdentificationEvaluator.Evaluate(Faces).OpenSetAt(0.8f);
+        Assert.Equal(0.5, openSet.DetectionAndIdentificationRate);
+        Assert.Equal(0.4, openSet.FalseAcceptRate);
+    }
+
+    [Fact]
     public void TopFiveMissesAMateBehindFiveNonMates()
     {
         // 3-d: the probe's mate is orthogonal (score 0) while five distractors lean towards the probe.

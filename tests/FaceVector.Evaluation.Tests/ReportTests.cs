@@ -107,6 +107,7 @@ public sealed class ReportTests
         }
 
         Assert.Equal(1, root.GetProperty("no_face").GetInt32());
+        Assert.Equal(EvaluationJson.Serialize(SmallBenchmark().Report), JsonSerializer.Serialize(SmallBenchmark().Report, EvaluationJson.Options));
         Assert.Equal(3, root.GetProperty("fold_results").GetArrayLength());
     }
 

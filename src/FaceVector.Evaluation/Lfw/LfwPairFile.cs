@@ -34,7 +34,9 @@ public static class LfwPairFile
             _ => throw new PairListFormatException(headerLine, $"expected a header '<folds> <pairs per fold>', found {header.Length} fields"),
         };
 
-        var pairs = new List<LfwPair>(folds * perFold * 2);
+        var expected = (long)folds * perFold * 2;
+        // The header is untrusted: cap the preallocation, the lines themselves decide the real size.
+        var pairs = new List<LfwPair>((int)Math.Min(expected, 1 << 16));
         var lastLine = headerLine;
         for (var fold = 0; fold < folds; fold++)
         {
@@ -44,7 +46,7 @@ public static class LfwPairFile
                 if (!lines.MoveNext())
                 {
                     throw new PairListFormatException(
-                        lastLine + 1, $"the file ends early: expected {folds * perFold * 2} pair lines, found {pairs.Count}");
+                        lastLine + 1, $"the file ends early: expected {expected} pair lines, found {pairs.Count}");
                 }
 
                 var (lineNumber, fields) = lines.Current;
@@ -56,7 +58,7 @@ public static class LfwPairFile
         if (lines.MoveNext())
         {
             throw new PairListFormatException(
-                lines.Current.LineNumber, $"unexpected line after the {folds * perFold * 2} pairs the header announced");
+                lines.Current.LineNumber, $"unexpected line after the {expected} pairs the header announced");
         }
 
         return new LfwPairList(folds, perFold, pairs);

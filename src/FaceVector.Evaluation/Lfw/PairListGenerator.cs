@@ -38,7 +38,7 @@ public static class PairListGenerator
             foldIdentities[dealt++ % folds].Add(identity);
         }
 
-        var pairs = new List<LfwPair>(folds * pairsPerFold * 2);
+        var pairs = new List<LfwPair>();
         for (var fold = 0; fold < folds; fold++)
         {
             pairs.AddRange(SamePairs(fold, foldIdentities[fold], pairsPerFold, random));

@@ -43,19 +43,17 @@ internal sealed class SortedScores
 
     public double FractionAtLeast(float threshold) => Count == 0 ? 0 : (double)CountAtLeast(threshold) / Count;
 
-    /// <summary>Distinct scores of both classes, ascending.</summary>
+    /// <summary>Distinct scores of both classes, ascending: a linear merge of the two sorted arrays.</summary>
     public static float[] DistinctUnion(SortedScores a, SortedScores b)
     {
-        var merged = new List<float>(a.Count + b.Count);
-        merged.AddRange(a._ascending);
-        merged.AddRange(b._ascending);
-        merged.Sort();
-        var distinct = new List<float>(merged.Count);
-        foreach (var score in merged)
+        var distinct = new List<float>(a.Count + b.Count);
+        int i = 0, j = 0;
+        while (i < a.Count || j < b.Count)
         {
-            if (distinct.Count == 0 || distinct[^1] != score)
+            var next = j == b.Count || (i < a.Count && a._ascending[i] <= b._ascending[j]) ? a._ascending[i++] : b._ascending[j++];
+            if (distinct.Count == 0 || distinct[^1] != next)
             {
-                distinct.Add(score);
+                distinct.Add(next);
             }
         }
 

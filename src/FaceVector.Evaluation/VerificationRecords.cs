@@ -1,7 +1,7 @@
 namespace FaceVector.Evaluation;
 
 /// <summary>One ROC point: at <paramref name="Threshold"/> (match when score &gt;= threshold) the false and true accept rates.</summary>
-public sealed record RocPoint(float Threshold, double Far, double Tar);
+public readonly record struct RocPoint(float Threshold, double Far, double Tar);
 
 /// <summary>Equal error rate, interpolated where the FAR and FRR curves cross, and the (interpolated) threshold there.</summary>
 public sealed record EqualErrorRate(double Rate, float Threshold);

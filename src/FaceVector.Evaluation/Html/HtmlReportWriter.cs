@@ -140,9 +140,20 @@ public static class HtmlReportWriter
             left = -1;
         }
 
-        var stride = Math.Max(1, roc.Count / 1000);
-        var points = roc.Where((_, k) => k % stride == 0 || k == roc.Count - 1)
-            .Select(p => (p.Far > 0 ? Math.Log10(p.Far) : left, p.Tar));
+        // Thin in chart space (keep a point once it moves 1/500 of an axis), so millions of thresholds stay a small
+        // path without losing the shape near FAR 0 where most same-pair thresholds sit.
+        var points = new List<(double X, double Y)>();
+        foreach (var p in roc)
+        {
+            var point = (X: p.Far > 0 ? Math.Max(left, Math.Log10(p.Far)) : left, Y: p.Tar);
+            if (points.Count == 0 || Math.Abs(point.X - points[^1].X) > -left / 500 || Math.Abs(point.Y - points[^1].Y) > 1.0 / 500)
+            {
+                points.Add(point);
+            }
+        }
+
+        var last = roc[^1];
+        points.Add((last.Far > 0 ? Math.Log10(last.Far) : left, last.Tar));
         return new SvgChart(left, 0, 0, 1)
             .Axes(Enumerable.Range((int)left, 1 - (int)left).Select(e => (double)e), x => "1e" + SvgChart.Number(x), Ticks(0, 1, 5), "false accept rate (log)", "true accept rate")
             .Line(points, SameColour, "ROC")

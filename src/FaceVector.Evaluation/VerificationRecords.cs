@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FaceVector.Evaluation;
 
 /// <summary>One ROC point: at <paramref name="Threshold"/> (match when score &gt;= threshold) the false and true accept rates.</summary>
@@ -13,7 +15,16 @@ public sealed record EqualErrorRate(double Rate, float Threshold);
 /// false accept would exceed the target, the threshold falls back to just above the highest impostor score,
 /// and the numbers say nothing about the target itself.
 /// </summary>
-public sealed record OperatingPoint(double TargetFar, float Threshold, double Tar, double Far, bool Resolved, int DifferentPairCount);
+public sealed record OperatingPoint(double TargetFar, float Threshold, double Tar, double Far, bool Resolved, int DifferentPairCount)
+{
+    /// <summary>The TAR, or null when the target is not resolved: what reports print as <c>tar_at_far_…</c>.</summary>
+    [JsonIgnore]
+    public double? ResolvedTar => Resolved ? Tar : null;
+
+    /// <summary>The threshold, or null when the target is not resolved.</summary>
+    [JsonIgnore]
+    public float? ResolvedThreshold => Resolved ? Threshold : null;
+}
 
 /// <summary>Precision, recall and F1 of the rule "score &gt;= threshold means match".</summary>
 public sealed record PrecisionRecallPoint(float Threshold, double Precision, double Recall, double F1);

@@ -13,19 +13,17 @@ public static class VectorMath
             throw new ArgumentException($"Embeddings differ in length ({a.Length} and {b.Length}).", nameof(b));
         }
 
-        var sum = Vector<float>.Zero;
-        var width = Vector<float>.Count;
-        var i = 0;
+        // Whole SIMD blocks first, then the scalar tail (512 is a multiple of every Vector<float> width, so usually none).
         var va = MemoryMarshal.Cast<float, Vector<float>>(a);
         var vb = MemoryMarshal.Cast<float, Vector<float>>(b);
+        var sum = Vector<float>.Zero;
         for (var v = 0; v < va.Length; v++)
         {
             sum += va[v] * vb[v];
         }
 
-        i = va.Length * width;
         var total = Vector.Sum(sum);
-        for (; i < a.Length; i++)
+        for (var i = va.Length * Vector<float>.Count; i < a.Length; i++)
         {
             total += a[i] * b[i];
         }

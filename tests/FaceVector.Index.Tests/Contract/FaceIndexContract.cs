@@ -151,7 +151,8 @@ public abstract class FaceIndexContract : IAsyncLifetime
             (new FaceFilter { Tags = new Dictionary<string, string> { ["person"] = "ada" } }, p => p.Tags.GetValueOrDefault("person") == "ada"),
             (new FaceFilter { Tags = new Dictionary<string, string> { ["event"] = "x=y", ["person"] = "ada" } }, p => p.Tags.Count == 2),
             (new FaceFilter { Tags = new Dictionary<string, string> { ["person"] = "bob" } }, _ => false),
-            (new FaceFilter { ImagePathPrefix = "/photos/2024", ImageHash = faces[1].Payload.ImageHash }, p => p.ImageHash == faces[1].Payload.ImageHash),
+            (new FaceFilter { ImagePathPrefix = "/photos/2024", ImageHash = faces[3].Payload.ImageHash }, p => p.ImageHash == faces[3].Payload.ImageHash),
+            (new FaceFilter { ImagePathPrefix = "/photos/2024", ImageHash = faces[0].Payload.ImageHash }, _ => false),
         };
         foreach (var (filter, expected) in cases)
         {

@@ -2,8 +2,8 @@ using FaceVector.Index;
 using FaceVector.Index.Embedded;
 
 // Usage: FaceVector.Index.CrashWriter <db-file> <batches> <batch-size>
-// Upserts batches 0..batches-1 of deterministic faces, each tagged with its batch number, skipping batches already
-// complete (so a rerun resumes), and prints "batch N" after each commit. The crash test kills it at random moments.
+// Upserts batches 0..batches-1 of deterministic faces, each tagged with its batch number, starting at the first
+// incomplete batch (so a rerun resumes), and prints "batch N" after each commit. The crash test kills it at random moments.
 if (args.Length != 3)
 {
     Console.Error.WriteLine("usage: FaceVector.Index.CrashWriter <db-file> <batches> <batch-size>");
@@ -12,10 +12,11 @@ if (args.Length != 3)
 var (path, batches, batchSize) = (args[0], int.Parse(args[1]), int.Parse(args[2]));
 await using var index = new SqliteFaceIndex(path);
 await index.EnsureCollectionAsync(CrashBatches.Spec);
-Console.WriteLine("ready");
-for (var batch = 0; batch < batches; batch++)
+var resumeAt = 0;
+while (resumeAt < batches && await index.CountAsync(CrashBatches.Filter(resumeAt)) == batchSize) resumeAt++;
+Console.WriteLine("ready"); // from here on every moment is a write in progress or between two commits
+for (var batch = resumeAt; batch < batches; batch++)
 {
-    if (await index.CountAsync(CrashBatches.Filter(batch)) == batchSize) continue;
     await index.UpsertAsync(CrashBatches.Faces(batch, batchSize));
     Console.WriteLine($"batch {batch}");
 }

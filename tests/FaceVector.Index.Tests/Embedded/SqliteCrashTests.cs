@@ -12,7 +12,7 @@ namespace FaceVector.Index.Tests.Embedded;
 /// </summary>
 public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Batches = 120;
+    private const int Batches = 60;
     private const int BatchSize = 100;
     private const int Kills = 10;
 
@@ -33,8 +33,13 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         for (var attempt = 0; kills < Kills && attempt < 3 * Kills; attempt++)
         {
             using var writer = StartWriter(_crashed.Path);
-            while (await writer.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
-            await Task.Delay(random.Next(0, 150));
+            var clock = Stopwatch.StartNew();
+            string? last = null;
+            while (await writer.StandardOutput.ReadLineAsync() is { } line && (last = line) != "ready") { }
+            var readyAt = clock.ElapsedMilliseconds;
+            var delay = random.Next(0, 150);
+            await Task.Delay(delay);
+            output.WriteLine($"ready after {readyAt} ms ({last}), delay {delay}, kill at {clock.ElapsedMilliseconds}");
             if (!writer.HasExited)
             {
                 writer.Kill(); // SIGKILL: no finally blocks, no flush, no SQLite cleanup

@@ -1,15 +1,18 @@
 using FaceVector.Index;
 using FaceVector.Index.Embedded;
 
-// Usage: FaceVector.Index.CrashWriter <db-file> <batches> <batch-size>
+// Usage: FaceVector.Index.CrashWriter <db-file> <batches> <batch-size> [batches-this-run]
 // Upserts batches 0..batches-1 of deterministic faces, each tagged with its batch number, starting at the first
 // incomplete batch (so a rerun resumes), and prints "batch N" after each commit. The crash test kills it at random moments.
-if (args.Length != 3)
+// With batches-this-run it stops after that many and waits to be killed, so that a busy machine (a slow parent)
+// cannot let one run write everything before the kill lands.
+if (args.Length is < 3 or > 4)
 {
-    Console.Error.WriteLine("usage: FaceVector.Index.CrashWriter <db-file> <batches> <batch-size>");
+    Console.Error.WriteLine("usage: FaceVector.Index.CrashWriter <db-file> <batches> <batch-size> [batches-this-run]");
     return 2;
 }
 var (path, batches, batchSize) = (args[0], int.Parse(args[1]), int.Parse(args[2]));
+var quota = args.Length == 4 ? int.Parse(args[3]) : int.MaxValue;
 await using var index = new SqliteFaceIndex(path);
 await index.EnsureCollectionAsync(CrashBatches.Spec);
 var resumeAt = 0;
@@ -17,6 +20,11 @@ while (resumeAt < batches && await index.CountAsync(CrashBatches.Filter(resumeAt
 Console.WriteLine("ready"); // from here on every moment is a write in progress or between two commits
 for (var batch = resumeAt; batch < batches; batch++)
 {
+    if (batch - resumeAt == quota)
+    {
+        Console.WriteLine("paused");
+        await Task.Delay(Timeout.Infinite);
+    }
     await index.UpsertAsync(CrashBatches.Faces(batch, batchSize));
     Console.WriteLine($"batch {batch}");
 }

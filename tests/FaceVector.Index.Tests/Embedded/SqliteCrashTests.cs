@@ -32,14 +32,9 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         var kills = 0;
         for (var attempt = 0; kills < Kills && attempt < 3 * Kills; attempt++)
         {
-            using var writer = StartWriter(_crashed.Path);
-            var clock = Stopwatch.StartNew();
-            string? last = null;
-            while (await writer.StandardOutput.ReadLineAsync() is { } line && (last = line) != "ready") { }
-            var readyAt = clock.ElapsedMilliseconds;
-            var delay = random.Next(0, 150);
-            await Task.Delay(delay);
-            output.WriteLine($"ready after {readyAt} ms ({last}), delay {delay}, kill at {clock.ElapsedMilliseconds}");
+            using var writer = StartWriter(_crashed.Path, batchesThisRun: random.Next(1, 8));
+            while (await writer.StandardOutput.ReadLineAsync() is { } line && line != "ready") { }
+            await Task.Delay(random.Next(0, 120));
             if (!writer.HasExited)
             {
                 writer.Kill(); // SIGKILL: no finally blocks, no flush, no SQLite cleanup
@@ -104,9 +99,10 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         Assert.EndsWith("done", text.TrimEnd(), StringComparison.Ordinal);
     }
 
-    private static Process StartWriter(string path)
+    private static Process StartWriter(string path, int? batchesThisRun = null)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [WriterAssembly(), path, $"{Batches}", $"{BatchSize}"])
+        string[] args = [WriterAssembly(), path, $"{Batches}", $"{BatchSize}", .. batchesThisRun is { } quota ? [$"{quota}"] : Array.Empty<string>()];
+        var start = new ProcessStartInfo(DotnetHost(), args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -24,6 +24,7 @@ internal sealed class DoubleCollection(CreateCollection spec)
             {
                 Status = CollectionStatus.Green,
                 PointsCount = (ulong)_points.Count,
+                PayloadSchema = { IndexedFields.ToDictionary(f => f.Key, f => new PayloadSchemaInfo { DataType = Enum.Parse<PayloadSchemaType>(f.Value.ToString()) }) },
                 Config = new CollectionConfig
                 {
                     Params = new CollectionParams

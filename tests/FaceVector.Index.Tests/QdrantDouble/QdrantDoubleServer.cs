@@ -1,4 +1,5 @@
 using System.Net;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -34,6 +35,9 @@ public sealed class QdrantDoubleServer : IAsyncLifetime
 
     /// <summary>A client on a fresh channel to the double, as an adapter under test would use it.</summary>
     public QdrantGrpcClient CreateClient() => new(GrpcChannel.ForAddress(Address));
+
+    /// <summary>A client whose calls pass through <paramref name="interceptor"/> first (fault injection, call inspection).</summary>
+    public QdrantGrpcClient CreateClient(Interceptor interceptor) => new(GrpcChannel.ForAddress(Address).Intercept(interceptor));
 
     public async Task DisposeAsync()
     {

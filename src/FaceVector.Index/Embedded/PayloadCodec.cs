@@ -25,11 +25,11 @@ internal static class PayloadCodec
         JsonSerializer.Serialize(tags as Dictionary<string, string> ?? new Dictionary<string, string>(tags), PayloadJsonContext.Default.DictionaryStringString);
 
     public static Dictionary<string, string> Tags(string json) =>
-        JsonSerializer.Deserialize(json, PayloadJsonContext.Default.DictionaryStringString) ?? [];
+        json == "{}" ? [] : JsonSerializer.Deserialize(json, PayloadJsonContext.Default.DictionaryStringString) ?? [];
 
     public static string Timestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
 
-    public static DateTimeOffset Timestamp(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    public static DateTimeOffset Timestamp(string value) => DateTimeOffset.ParseExact(value, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 
     public static byte[] Vector(ReadOnlySpan<float> vector) => MemoryMarshal.AsBytes(vector).ToArray();
 

@@ -58,6 +58,9 @@ public sealed class SqliteFaceIndex : IFaceIndex
         _connection = new SqliteConnection(builder.ToString());
         _connection.Open();
         Execute(null, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}");
+        // A face row is ~2.3 KB (the float32 vector is 2 KB): 4 KB pages would hold one row each and waste 40%.
+        // Only takes effect on a new file, before the first table (and before WAL is set).
+        Execute(null, "PRAGMA page_size = 8192");
         Execute(null, "PRAGMA journal_mode = WAL");
         Execute(null, "PRAGMA synchronous = FULL");
         using (var tx = _connection.BeginTransaction())
@@ -299,11 +302,15 @@ public sealed class SqliteFaceIndex : IFaceIndex
         {
             while (rows.Read()) removed.Add(PayloadCodec.Id((byte[])rows[0]));
         }
+        // A first load scans the table in storage order (sequential I/O on a cold cache); catch-ups use the revision index.
+        var select = since < 0
+            ? Command(tx, $"SELECT {Columns} FROM faces NOT INDEXED WHERE collection = $c")
+            : Command(tx, $"SELECT {Columns} FROM faces WHERE collection = $c AND revision > $since", ("$since", since));
         var upserted = new List<(Guid, FacePayload, float[])>();
-        using (var faces = Command(tx, $"SELECT {Columns} FROM faces WHERE collection = $c AND revision > $since", ("$since", since)))
-        using (var rows = faces.ExecuteReader())
+        using (select)
+        using (var faceRows = select.ExecuteReader())
         {
-            while (rows.Read()) upserted.Add(ReadFace(rows));
+            while (faceRows.Read()) upserted.Add(ReadFace(faceRows));
         }
         state.Table.Apply(removed, upserted);
         state.Revision = revision;

@@ -28,6 +28,7 @@ public sealed record VectorSearchBenchmarkOptions
 }
 
 /// <summary>One collection size: exact and int8 latency, scan speed against the memory-bandwidth bound, int8 recall.</summary>
+/// <param name="VectorBytes">Memory held for the rows: float32 vectors plus int8 codes, spare capacity included.</param>
 /// <param name="BandwidthBoundMs">Median time of a plain sum over the same float rows, split over cores like the scan.</param>
 /// <param name="RatioToBound">Exact p50 / bandwidth bound: 1.0 means the scan runs as fast as memory can be read.</param>
 public sealed record VectorSearchSizeResult(
@@ -49,7 +50,7 @@ public sealed record VectorSearchBenchmarkResult(
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.AppendLine(c, $"Exact vector search benchmark ({Machine})");
-        text.AppendLine("    rows   vec MB  exact p50  exact p99   scan GB/s  bound ms  bound GB/s  ratio  int8 p50  int8 p99  int8 recall@10");
+        text.AppendLine("    rows   mem MB  exact p50  exact p99   scan GB/s  bound ms  bound GB/s  ratio  int8 p50  int8 p99  int8 recall@10");
         foreach (var r in Sizes)
         {
             text.AppendLine(c, $"{r.Rows,8} {r.VectorBytes / 1e6,8:F1} {r.ExactP50Ms,8:F2}ms {r.ExactP99Ms,8:F2}ms {r.ScanGBps,9:F1} {r.BandwidthBoundMs,9:F2} {r.BoundGBps,10:F1} {r.RatioToBound,6:F2} {r.Int8P50Ms,7:F2}ms {r.Int8P99Ms,7:F2}ms {r.Int8RecallAt10,10:F3}");

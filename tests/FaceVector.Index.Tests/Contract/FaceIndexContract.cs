@@ -81,6 +81,8 @@ public abstract class FaceIndexContract : IAsyncLifetime
         var face = TestFaces.Face(1, "/a/1.jpg") with { Vector = [1f, 2f, 3f] };
         var upsert = await Assert.ThrowsAsync<ArgumentException>(() => Index.UpsertAsync([face]));
         Assert.Contains("Vector", upsert.Message, StringComparison.Ordinal);
+        var zero = await Assert.ThrowsAsync<ArgumentException>(() => Index.UpsertAsync([face with { Vector = new float[TestFaces.Dimension] }]));
+        Assert.Contains("Vector", zero.Message, StringComparison.Ordinal);
         var search = await Assert.ThrowsAsync<ArgumentException>(() => SearchAsync([1f, 2f, 3f]));
         Assert.Contains("Vector", search.Message, StringComparison.Ordinal);
     }

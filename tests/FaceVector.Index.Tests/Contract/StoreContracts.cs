@@ -73,3 +73,14 @@ internal sealed class TempDatabase : IDisposable
         catch (IOException) { /* a child process may still hold it for a moment; temp files are harmless */ }
     }
 }
+
+/// <summary>Reachability of the real Qdrant at <c>QDRANT_URL</c>, reported before the contract's own failures would be.</summary>
+public sealed class RealQdrantSmokeTests
+{
+    [QdrantFact]
+    public async Task The_server_answers_its_health_check()
+    {
+        using var client = new QdrantClient(RequiresQdrantUrlAttribute.Url!, Environment.GetEnvironmentVariable("QDRANT_API_KEY"), TimeSpan.FromSeconds(10));
+        Assert.False(string.IsNullOrEmpty((await client.HealthAsync()).Version));
+    }
+}

@@ -66,13 +66,13 @@ public sealed class IngestJournal : IDisposable
         }
     }
 
-    /// <summary>Records a batch of outcomes atomically (one transaction).</summary>
-    public void Record(IReadOnlyList<(JournalEntry Entry, IReadOnlyList<SkippedFace> Skipped)> batch)
+    /// <summary>Records a batch of outcomes atomically (one transaction). Null skipped faces keep the file's old list.</summary>
+    public void Record(IReadOnlyList<(JournalEntry Entry, IReadOnlyList<SkippedFace>? Skipped)> batch)
     {
         lock (_lock)
         {
             using SqliteTransaction tx = _connection.BeginTransaction();
-            foreach ((JournalEntry e, IReadOnlyList<SkippedFace> skipped) in batch)
+            foreach ((JournalEntry e, IReadOnlyList<SkippedFace>? skipped) in batch)
             {
                 Exec(tx, """
                     INSERT INTO files(path, size, mtime, sha256, model_id, state, faces, reason, updated_at)
@@ -81,6 +81,11 @@ public sealed class IngestJournal : IDisposable
                     """,
                     ("$p", e.Path), ("$s", e.Size), ("$m", e.ModifiedTicks), ("$h", e.Sha256), ("$model", e.ModelId),
                     ("$state", e.State.ToString()), ("$faces", e.Faces), ("$reason", e.Reason), ("$at", e.UpdatedAt.ToString("O")));
+                if (skipped is null)
+                {
+                    continue;
+                }
+
                 Exec(tx, "DELETE FROM skipped_faces WHERE path = $p", ("$p", e.Path));
                 foreach (SkippedFace s in skipped)
                 {

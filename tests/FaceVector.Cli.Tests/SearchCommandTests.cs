@@ -7,8 +7,8 @@ public sealed class SearchCommandTests
     [Fact]
     public async Task Json_search_prints_the_documented_shape_sorted_by_score()
     {
-        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(FacevectorProcess.FacesDev, "kit_harington", "john2.jpeg"),
-            "--target", FacevectorProcess.FacesDev, "--json"]);
+        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(TestData.FacesDev, "kit_harington", "john2.jpeg"),
+            "--target", TestData.FacesDev, "--json"]);
         Assert.Equal(0, run.ExitCode);
         using JsonDocument doc = JsonDocument.Parse(run.StdOut);
         JsonElement root = doc.RootElement;
@@ -34,8 +34,8 @@ public sealed class SearchCommandTests
     [Fact]
     public async Task Text_search_with_top_and_threshold()
     {
-        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(FacevectorProcess.FacesDev, "barack_obama", "obama.jpg"),
-            "--target", Path.Combine(FacevectorProcess.FacesDev, "barack_obama"), "--top", "2", "--threshold", "0.6"]);
+        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(TestData.FacesDev, "barack_obama", "obama.jpg"),
+            "--target", Path.Combine(TestData.FacesDev, "barack_obama"), "--top", "2", "--threshold", "0.6"]);
         Assert.Equal(0, run.ExitCode);
         string[] lines = [.. run.StdOut.Split('\n').Where(l => l.StartsWith("0.", StringComparison.Ordinal) || l.StartsWith("1.", StringComparison.Ordinal))];
         Assert.Equal(2, lines.Length);
@@ -44,8 +44,8 @@ public sealed class SearchCommandTests
     [Fact]
     public async Task Broken_files_go_to_errors_and_the_run_finishes()
     {
-        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(FacevectorProcess.FacesDev, "kit_harington", "john2.jpeg"),
-            "--target", FacevectorProcess.Awkward, "--json"]);
+        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(TestData.FacesDev, "kit_harington", "john2.jpeg"),
+            "--target", TestData.Awkward, "--json"]);
         Assert.Equal(0, run.ExitCode);
         using JsonDocument doc = JsonDocument.Parse(run.StdOut);
         string[] errors = [.. doc.RootElement.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("path").GetString()!)];
@@ -57,12 +57,12 @@ public sealed class SearchCommandTests
     [Fact]
     public async Task Query_problems_name_the_file_and_exit_2()
     {
-        var noFace = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(FacevectorProcess.FacesDev, "_noface", "coins.png"), "--target", FacevectorProcess.FacesDev]);
+        var noFace = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(TestData.FacesDev, "_noface", "coins.png"), "--target", TestData.FacesDev]);
         Assert.Equal(2, noFace.ExitCode);
         Assert.Contains("coins.png", noFace.StdErr);
         Assert.Contains("no face", noFace.StdErr);
 
-        var broken = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(FacevectorProcess.Awkward, "text_renamed.jpg"), "--target", FacevectorProcess.FacesDev]);
+        var broken = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(TestData.Awkward, "text_renamed.jpg"), "--target", TestData.FacesDev]);
         Assert.Equal(2, broken.ExitCode);
         Assert.Contains("text_renamed.jpg", broken.StdErr);
         Assert.Contains("not an image", broken.StdErr);
@@ -71,7 +71,7 @@ public sealed class SearchCommandTests
     [Fact]
     public async Task Missing_models_explain_where_to_put_them()
     {
-        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(FacevectorProcess.FacesDev, "amy", "amy1.png"), "--target", FacevectorProcess.FacesDev,
+        var run = await FacevectorProcess.RunAsync(["search", "--query", Path.Combine(TestData.FacesDev, "amy", "amy1.png"), "--target", TestData.FacesDev,
             "--models", Path.Combine(Path.GetTempPath(), "no-such-models")]);
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("FACEVECTOR_MODELS", run.StdErr);
@@ -83,7 +83,7 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public async Task Embed_json_has_boxes_keypoints_and_unit_embeddings()
     {
-        var run = await FacevectorProcess.RunAsync(["embed", Path.Combine(FacevectorProcess.FacesDev, "_groups", "kit_with_rose.jpg"), "--json"]);
+        var run = await FacevectorProcess.RunAsync(["embed", Path.Combine(TestData.FacesDev, "_groups", "kit_with_rose.jpg"), "--json"]);
         Assert.Equal(0, run.ExitCode);
         using JsonDocument doc = JsonDocument.Parse(run.StdOut);
         JsonElement[] faces = [.. doc.RootElement.GetProperty("faces").EnumerateArray()];
@@ -100,10 +100,10 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public async Task Embed_jsonl_streams_one_line_per_file_and_bad_files_get_an_error_line()
     {
-        var run = await FacevectorProcess.RunAsync(["embed", FacevectorProcess.Awkward, "--jsonl", "--face", "largest"]);
+        var run = await FacevectorProcess.RunAsync(["embed", TestData.Awkward, "--jsonl", "--face", "largest"]);
         Assert.Equal(0, run.ExitCode);
         string[] lines = [.. run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
-        Assert.Equal(Directory.GetFiles(FacevectorProcess.Awkward).Length, lines.Length);
+        Assert.Equal(Directory.GetFiles(TestData.Awkward).Length, lines.Length);
         var docs = lines.Select(l => JsonDocument.Parse(l)).ToList();
         Assert.Contains(docs, d => d.RootElement.GetProperty("path").GetString()!.EndsWith("zero_bytes.jpg", StringComparison.Ordinal) && d.RootElement.TryGetProperty("error", out _));
         Assert.All(docs.Where(d => d.RootElement.TryGetProperty("faces", out _)), d => Assert.True(d.RootElement.GetProperty("faces").GetArrayLength() <= 1));
@@ -113,7 +113,7 @@ public sealed class AnalyzeCommandTests
     public async Task Detect_prints_faces_and_saves_aligned_crops()
     {
         string crops = Directory.CreateTempSubdirectory("fv-crops-").FullName;
-        var run = await FacevectorProcess.RunAsync(["detect", Path.Combine(FacevectorProcess.FacesDev, "_groups", "two_people.jpg"), "--save-crops", crops]);
+        var run = await FacevectorProcess.RunAsync(["detect", Path.Combine(TestData.FacesDev, "_groups", "two_people.jpg"), "--save-crops", crops]);
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("2 face(s)", run.StdOut);
         Assert.Equal(2, Directory.GetFiles(crops, "*.png").Length);

@@ -11,6 +11,11 @@ public static class FaceVectorCommand
         root.Add(SearchCommand.Build());
         root.Add(AnalyzeCommands.BuildDetect());
         root.Add(AnalyzeCommands.BuildEmbed());
+        root.Add(IndexCommands.BuildIndex());
+        root.Add(IndexCommands.BuildQuery());
+        root.Add(IndexCommands.BuildDelete());
+        root.Add(IndexCommands.BuildStats());
+        root.Add(IndexCommands.BuildIngestReport());
         root.Add(ModelsCommand.Build());
         root.Add(BenchCommand.Build());
         return root;

@@ -1,0 +1,92 @@
+using System.Text.Json;
+
+namespace FaceVector.Cli.Tests;
+
+public sealed class IndexCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("fv-index-cli-").FullName;
+
+    private string Db => Path.Combine(_dir, "faces.db");
+
+    [Fact]
+    public async Task Index_then_query_gives_the_matches_and_scores_of_search_and_reindexing_changes_nothing()
+    {
+        var index = await FacevectorProcess.RunAsync(["index", TestData.FacesDev, "--db", Db]);
+        Assert.True(index.ExitCode == 0, index.StdErr);
+        long faces = await FacesAsync();
+        Assert.True(faces > 100);
+
+        string probe = TestData.FacesDevFile("barack_obama/obama.jpg");
+        var search = await FacevectorProcess.RunAsync(["search", "--query", probe, "--target", TestData.FacesDev, "--json", "--min-face", "20"]);
+        var query = await FacevectorProcess.RunAsync(["query", "--query", probe, "--db", Db, "--top", "1000", "--json"]);
+        Assert.True(query.ExitCode == 0, query.StdErr);
+        var expected = Matches(search.StdOut);
+        var actual = Matches(query.StdOut);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach ((var key, float score) in expected)
+        {
+            Assert.True(Math.Abs(score - actual[key]) < 1e-5, $"{key}: search {score} vs query {actual[key]}");
+        }
+
+        var again = await FacevectorProcess.RunAsync(["index", TestData.FacesDev, "--db", Db]);
+        Assert.Contains("0 embedded", again.StdOut);
+        Assert.Equal(faces, await FacesAsync());
+
+        string group = TestData.FacesDevFile("_groups/kit_with_rose.jpg");
+        var delete = await FacevectorProcess.RunAsync(["delete", "--path", group, "--db", Db]);
+        Assert.Contains("deleted 2 face(s)", delete.StdOut);
+        Assert.Equal(faces - 2, await FacesAsync());
+        var afterDelete = await FacevectorProcess.RunAsync(["query", "--query", TestData.FacesDevFile("rose_leslie/img1.jpg"), "--db", Db, "--json"]);
+        Assert.DoesNotContain("kit_with_rose.jpg", afterDelete.StdOut);
+    }
+
+    [Fact]
+    public async Task Stats_and_report_describe_the_store()
+    {
+        await FacevectorProcess.RunAsync(["index", TestData.Awkward, "--db", Db]);
+        var stats = await FacevectorProcess.RunAsync(["stats", "--db", Db, "--json"]);
+        using JsonDocument doc = JsonDocument.Parse(stats.StdOut);
+        Assert.True(doc.RootElement.GetProperty("faces").GetInt64() >= 8);
+        Assert.True(doc.RootElement.GetProperty("images").GetInt32() >= 8);
+        Assert.StartsWith("w600k_mbf_int8@", doc.RootElement.GetProperty("model").GetString());
+
+        var report = await FacevectorProcess.RunAsync(["ingest", "report", "--db", Db, "--json"]);
+        using JsonDocument r = JsonDocument.Parse(report.StdOut);
+        string[] failed = [.. r.RootElement.GetProperty("failedFiles").EnumerateArray().Select(f => Path.GetFileName(f.GetProperty("path").GetString()!))];
+        Assert.Contains("zero_bytes.jpg", failed);
+        Assert.Contains("text_renamed.jpg", failed);
+        Assert.Contains("huge_8000x8000.png", failed);
+        Assert.All(r.RootElement.GetProperty("failedFiles").EnumerateArray(), f => Assert.False(string.IsNullOrEmpty(f.GetProperty("reason").GetString())));
+    }
+
+    [Fact]
+    public async Task A_collection_refuses_queries_from_another_model()
+    {
+        await FacevectorProcess.RunAsync(["index", Path.Combine(TestData.FacesDev, "amy"), "--db", Db]);
+        // The same weights under another file name are another model identity as far as the store knows.
+        string models = Path.Combine(_dir, "models");
+        Directory.CreateDirectory(models);
+        File.Copy(Path.Combine(TestData.ModelsPath, "scrfd_det_500m.onnx"), Path.Combine(models, "scrfd_det_500m.onnx"));
+        File.Copy(Path.Combine(TestData.ModelsPath, "w600k_mbf_int8.onnx"), Path.Combine(models, "other_recognizer.onnx"));
+        var query = await FacevectorProcess.RunAsync(["query", "--query", TestData.FacesDevFile("amy/amy1.png"), "--db", Db, "--models", models, "--recognizer", "other_recognizer.onnx"]);
+        Assert.Equal(2, query.ExitCode);
+        Assert.Contains("w600k_mbf_int8", query.StdErr);
+        Assert.Contains("other_recognizer", query.StdErr);
+    }
+
+    private async Task<long> FacesAsync()
+    {
+        var stats = await FacevectorProcess.RunAsync(["stats", "--db", Db, "--json"]);
+        using JsonDocument doc = JsonDocument.Parse(stats.StdOut);
+        return doc.RootElement.GetProperty("faces").GetInt64();
+    }
+
+    private static Dictionary<(string Path, int Face), float> Matches(string json)
+    {
+        using JsonDocument doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("matches").EnumerateArray()
+            .ToDictionary(m => (m.GetProperty("path").GetString()!, m.GetProperty("faceIndex").GetInt32()), m => m.GetProperty("score").GetSingle());
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

@@ -1,0 +1,10 @@
+namespace FaceVector.Index.Embedded;
+
+/// <summary>Where the embedded store lives and which collection an instance works on.</summary>
+/// <param name="Path">The database file; created when missing. Several collections may share one file.</param>
+/// <param name="Collection">The collection this instance reads and writes.</param>
+public sealed record SqliteIndexOptions(string Path, string Collection = FaceIndexOptions.DefaultCollection)
+{
+    /// <summary>How long a write waits for another process's write to finish before failing with SQLITE_BUSY.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

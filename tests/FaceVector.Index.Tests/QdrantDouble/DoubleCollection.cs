@@ -1,0 +1,182 @@
+using System.Numerics.Tensors;
+using Google.Protobuf.Collections;
+using Grpc.Core;
+using Qdrant.Client.Grpc;
+
+namespace FaceVector.Index.Tests.QdrantDouble;
+
+/// <summary>One collection of the Qdrant TEST DOUBLE: points in memory, exact cosine scan, Qdrant's filter rules.</summary>
+internal sealed class DoubleCollection(CreateCollection spec)
+{
+    private readonly Lock _lock = new();
+    // Keyed by the UUID's text: ordinal order of that text is Qdrant's order of UUID point ids (scroll pages).
+    private readonly SortedDictionary<string, (float[] Vector, MapField<string, Value> Payload)> _points = new(StringComparer.Ordinal);
+
+    public Dictionary<string, FieldType> IndexedFields { get; } = [];
+
+    private int Dimension => (int)spec.VectorsConfig.Params.Size;
+
+    public global::Qdrant.Client.Grpc.CollectionInfo Info()
+    {
+        lock (_lock)
+        {
+            return new global::Qdrant.Client.Grpc.CollectionInfo
+            {
+                Status = CollectionStatus.Green,
+                PointsCount = (ulong)_points.Count,
+                PayloadSchema = { IndexedFields.ToDictionary(f => f.Key, f => new PayloadSchemaInfo { DataType = Enum.Parse<PayloadSchemaType>(f.Value.ToString()) }) },
+                Config = new CollectionConfig
+                {
+                    Params = new CollectionParams
+                    {
+                        VectorsConfig = spec.VectorsConfig,
+                        ShardNumber = spec.ShardNumber,
+                        ReplicationFactor = spec.ReplicationFactor,
+                        WriteConsistencyFactor = spec.WriteConsistencyFactor,
+                    },
+                    HnswConfig = new HnswConfigDiff(spec.HnswConfig ?? new HnswConfigDiff()),
+                    OptimizerConfig = new OptimizersConfigDiff(),
+                    WalConfig = new WalConfigDiff(),
+                    Metadata = { spec.Metadata },
+                },
+            };
+        }
+    }
+
+    public void Upsert(IEnumerable<PointStruct> points)
+    {
+        var prepared = points.Select(p => (Key: Key(p.Id), Vector: Normalized(QdrantTestDouble.DenseData(p.Vectors.Vector)), p.Payload)).ToList();
+        lock (_lock)
+        {
+            foreach (var (key, vector, payload) in prepared) _points[key] = (vector, new MapField<string, Value> { payload });
+        }
+    }
+
+    public void Delete(IEnumerable<PointId> ids)
+    {
+        lock (_lock)
+        {
+            foreach (var id in ids) _points.Remove(Key(id));
+        }
+    }
+
+    public void Delete(Filter filter)
+    {
+        lock (_lock)
+        {
+            foreach (var key in _points.Where(p => Matches(filter, p.Key, p.Value.Payload)).Select(p => p.Key).ToList()) _points.Remove(key);
+        }
+    }
+
+    public IEnumerable<RetrievedPoint> Get(IEnumerable<PointId> ids, bool withPayload, bool withVectors)
+    {
+        lock (_lock)
+        {
+            return [.. ids.Select(Key).Distinct().Where(_points.ContainsKey).Select(k => Retrieved(k, withPayload, withVectors))];
+        }
+    }
+
+    public IEnumerable<ScoredPoint> Nearest(float[] query, Filter? filter, float? threshold, int limit, int offset, bool withPayload, bool withVectors)
+    {
+        CheckDimension(query.Length);
+        var unit = Normalized(query);
+        lock (_lock)
+        {
+            return [.. _points
+                .Where(p => Matches(filter, p.Key, p.Value.Payload))
+                .Select(p => (p.Key, Score: TensorPrimitives.Dot(unit, p.Value.Vector)))
+                .Where(h => threshold is not { } t || h.Score > t) // Qdrant keeps only scores strictly above the threshold
+                .OrderByDescending(h => h.Score)
+                .Skip(offset)
+                .Take(limit)
+                .Select(h =>
+                {
+                    var point = Retrieved(h.Key, withPayload, withVectors);
+                    var scored = new ScoredPoint { Id = point.Id, Score = h.Score, Payload = { point.Payload } };
+                    if (withVectors) scored.Vectors = point.Vectors;
+                    return scored;
+                })];
+        }
+    }
+
+    public (IEnumerable<RetrievedPoint> Page, PointId? Next) Scroll(Filter? filter, PointId? offset, int limit, bool withPayload, bool withVectors)
+    {
+        lock (_lock)
+        {
+            var from = offset is null ? "" : Key(offset);
+            var keys = _points.Where(p => string.CompareOrdinal(p.Key, from) >= 0 && Matches(filter, p.Key, p.Value.Payload))
+                .Select(p => p.Key).Take(limit + 1).ToList();
+            var page = keys.Take(limit).Select(k => Retrieved(k, withPayload, withVectors)).ToList();
+            return (page, keys.Count > limit ? new PointId { Uuid = keys[limit] } : null);
+        }
+    }
+
+    public long Count(Filter? filter)
+    {
+        lock (_lock)
+        {
+            return _points.Count(p => Matches(filter, p.Key, p.Value.Payload));
+        }
+    }
+
+    private RetrievedPoint Retrieved(string key, bool withPayload, bool withVectors)
+    {
+        var (vector, payload) = _points[key];
+        var point = new RetrievedPoint { Id = new PointId { Uuid = key } };
+        if (withPayload) point.Payload.Add(payload);
+        if (withVectors) point.Vectors = new VectorsOutput { Vector = new VectorOutput { Dense = new DenseVector { Data = { vector } } } };
+        return point;
+    }
+
+    private float[] Normalized(float[] vector)
+    {
+        CheckDimension(vector.Length);
+        var norm = TensorPrimitives.Norm(vector);
+        return norm > 0 ? [.. vector.Select(v => v / norm)] : vector;
+    }
+
+    private void CheckDimension(int length)
+    {
+        if (length != Dimension)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Wrong input: Vector dimension error: expected dim: {Dimension}, got {length}"));
+    }
+
+    private static string Key(PointId id) => id.PointIdOptionsCase == PointId.PointIdOptionsOneofCase.Uuid
+        ? Guid.Parse(id.Uuid).ToString("D")
+        : throw QdrantTestDouble.Unsupported("numeric point ids");
+
+    // ---- filters: must (all), should (at least one, if any), must_not (none) ----
+
+    private static bool Matches(Filter? filter, string key, MapField<string, Value> payload)
+    {
+        if (filter is null) return true;
+        if (filter.MinShould is not null) throw QdrantTestDouble.Unsupported("min_should");
+        return filter.Must.All(c => Matches(c, key, payload))
+            && (filter.Should.Count == 0 || filter.Should.Any(c => Matches(c, key, payload)))
+            && !filter.MustNot.Any(c => Matches(c, key, payload));
+    }
+
+    private static bool Matches(Condition condition, string key, MapField<string, Value> payload) => condition.ConditionOneOfCase switch
+    {
+        Condition.ConditionOneOfOneofCase.Field => Matches(condition.Field, payload),
+        Condition.ConditionOneOfOneofCase.Filter => Matches(condition.Filter, key, payload),
+        Condition.ConditionOneOfOneofCase.HasId => condition.HasId.HasId.Any(id => Key(id) == key),
+        var other => throw QdrantTestDouble.Unsupported($"{other} conditions"),
+    };
+
+    /// <summary>A field condition holds when any value of the field (a list matches element-wise) matches.</summary>
+    private static bool Matches(FieldCondition field, MapField<string, Value> payload)
+    {
+        if (field.Match is null) throw QdrantTestDouble.Unsupported("field conditions other than match");
+        if (!payload.TryGetValue(field.Key, out var value)) return false;
+        var values = value.KindCase == Value.KindOneofCase.ListValue ? value.ListValue.Values : [value];
+        return values.Any(v => field.Match.MatchValueCase switch
+        {
+            Match.MatchValueOneofCase.Keyword => v.KindCase == Value.KindOneofCase.StringValue && v.StringValue == field.Match.Keyword,
+            Match.MatchValueOneofCase.Keywords => v.KindCase == Value.KindOneofCase.StringValue && field.Match.Keywords.Strings.Contains(v.StringValue),
+            Match.MatchValueOneofCase.Integer => v.KindCase == Value.KindOneofCase.IntegerValue && v.IntegerValue == field.Match.Integer,
+            Match.MatchValueOneofCase.Boolean => v.KindCase == Value.KindOneofCase.BoolValue && v.BoolValue == field.Match.Boolean,
+            var other => throw QdrantTestDouble.Unsupported($"match {other}"),
+        });
+    }
+}

@@ -1,6 +1,6 @@
 using FaceVector.Services.Configuration;
 using FaceVector.Services.Embedding;
-using FaceVector.Services.Grpc;
+using FaceVector.Services.Interceptors;
 using FaceVector.Services.Search;
 using FaceVector.Services.Telemetry;
 using Microsoft.AspNetCore.Builder;

@@ -67,7 +67,7 @@ public static class EmbeddingClientRegistration
             {
                 if (!string.IsNullOrEmpty(apiKey))
                 {
-                    metadata.Add(Grpc.ApiKeyInterceptor.HeaderName, apiKey);
+                    metadata.Add(Interceptors.ApiKeyInterceptor.HeaderName, apiKey);
                 }
 
                 return Task.CompletedTask;

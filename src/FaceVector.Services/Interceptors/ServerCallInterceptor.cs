@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace FaceVector.Services.Grpc;
+namespace FaceVector.Services.Interceptors;
 
 /// <summary>
 /// A server interceptor written once for every call shape: subclasses implement <see cref="HandleAsync{T}"/> around

@@ -4,7 +4,7 @@ using FaceVector.Services.Configuration;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
-namespace FaceVector.Services.Grpc;
+namespace FaceVector.Services.Interceptors;
 
 /// <summary>
 /// When an API key is configured, refuses every call but health checks (which orchestrators make without secrets)

@@ -3,7 +3,7 @@ using FaceVector.Index;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
-namespace FaceVector.Services.Grpc;
+namespace FaceVector.Services.Interceptors;
 
 /// <summary>
 /// Turns domain exceptions into gRPC status codes in one place, so that handlers throw what they mean and a bad

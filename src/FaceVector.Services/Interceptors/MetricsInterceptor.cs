@@ -2,7 +2,7 @@ using System.Diagnostics;
 using FaceVector.Services.Telemetry;
 using Grpc.Core;
 
-namespace FaceVector.Services.Grpc;
+namespace FaceVector.Services.Interceptors;
 
 /// <summary>Counts every call and records its latency, tagged with method and final status code.</summary>
 public sealed class MetricsInterceptor(FaceVectorMetrics metrics) : ServerCallInterceptor

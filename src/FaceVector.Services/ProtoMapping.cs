@@ -17,6 +17,7 @@ public static class ProtoMapping
             Sha256 = faces.Sha256,
             ModelId = modelId,
             Retried = faces.Retried,
+            Format = faces.Format,
         };
         foreach (Core.Pipeline.Face f in faces.Faces)
         {

@@ -190,15 +190,7 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
         byte[] bytes = File.ReadAllBytes(TestData.FacesDevFile("_groups/obama_and_biden.jpg"));
         Grpc.V1.ImageFaces unary = await stack.EmbeddingClient.EmbedAsync(new ImageRequest { Image = ByteString.CopyFrom(bytes), Name = "a" }, ServiceHost.KeyHeaders);
 
-        using AsyncClientStreamingCall<ImageChunk, Grpc.V1.ImageFaces> call = stack.EmbeddingClient.EmbedStream(ServiceHost.KeyHeaders);
-        await call.RequestStream.WriteAsync(new ImageChunk { Metadata = new ImageMetadata { Name = "a", TotalBytes = bytes.Length, Embed = true } });
-        foreach (byte[] chunk in bytes.Chunk(32 << 10))
-        {
-            await call.RequestStream.WriteAsync(new ImageChunk { Data = ByteString.CopyFrom(chunk) });
-        }
-
-        await call.RequestStream.CompleteAsync();
-        Grpc.V1.ImageFaces streamed = await call;
+        Grpc.V1.ImageFaces streamed = await stack.EmbeddingClient.EmbedChunkedAsync(ByteString.CopyFrom(bytes), "a", new CallOptions(ServiceHost.KeyHeaders), chunkBytes: 32 << 10);
 
         Assert.Equal(unary.Sha256, streamed.Sha256);
         Assert.Equal(unary.Faces.Count, streamed.Faces.Count);

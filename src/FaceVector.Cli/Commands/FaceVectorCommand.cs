@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FaceVector.Cli.Remote;
 
 namespace FaceVector.Cli.Commands;
 
@@ -13,6 +14,8 @@ public static class FaceVectorCommand
         root.Add(AnalyzeCommands.BuildEmbed());
         root.Add(ModelsCommand.Build());
         root.Add(BenchCommand.Build());
+        root.Add(ServeCommand.Build());
+        root.Add(RemoteCommands.Build());
         return root;
     }
 }

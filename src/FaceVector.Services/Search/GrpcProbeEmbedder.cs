@@ -13,8 +13,6 @@ namespace FaceVector.Services.Search;
 /// </summary>
 public sealed class GrpcProbeEmbedder(FaceEmbedding.FaceEmbeddingClient client, IOptions<EmbeddingClientOptions> options) : IProbeEmbedder
 {
-    private const int ChunkBytes = 64 << 10;
-
     public async Task<ImageFacesReply> EmbedAsync(ByteString image, string name, ServerCallContext context)
     {
         DateTime ownDeadline = DateTime.UtcNow + Timeout;
@@ -23,7 +21,7 @@ public sealed class GrpcProbeEmbedder(FaceEmbedding.FaceEmbeddingClient client, 
         try
         {
             return image.Length > options.Value.StreamAboveBytes
-                ? await EmbedStreamAsync(image, name, call)
+                ? await client.EmbedChunkedAsync(image, name, call)
                 : await client.EmbedAsync(new ImageRequest { Image = image, Name = name }, call);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded && deadline == ownDeadline)
@@ -49,21 +47,6 @@ public sealed class GrpcProbeEmbedder(FaceEmbedding.FaceEmbeddingClient client, 
     }
 
     private TimeSpan Timeout => TimeSpan.FromSeconds(options.Value.TimeoutSeconds);
-
-    /// <summary>Uploads in chunks: images over the message size limit still get through.</summary>
-    private async Task<ImageFacesReply> EmbedStreamAsync(ByteString image, string name, CallOptions call)
-    {
-        using AsyncClientStreamingCall<ImageChunk, ImageFacesReply> stream = client.EmbedStream(call);
-        await stream.RequestStream.WriteAsync(new ImageChunk { Metadata = new ImageMetadata { Name = name, TotalBytes = image.Length, Embed = true } });
-        for (int offset = 0; offset < image.Length; offset += ChunkBytes)
-        {
-            ByteString chunk = ByteString.CopyFrom(image.Span.Slice(offset, Math.Min(ChunkBytes, image.Length - offset)));
-            await stream.RequestStream.WriteAsync(new ImageChunk { Data = chunk });
-        }
-
-        await stream.RequestStream.CompleteAsync();
-        return await stream;
-    }
 
     private static RpcException Unavailable(string detail, RpcException inner) =>
         new(new Status(StatusCode.Unavailable, $"embedding service unavailable: {detail}", inner));

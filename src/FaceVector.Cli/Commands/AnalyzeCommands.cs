@@ -76,7 +76,7 @@ internal static class AnalyzeCommands
         return command;
     }
 
-    private static int Print(ImageResult result, bool json, bool withEmbedding)
+    internal static int Print(ImageResult result, bool json, bool withEmbedding)
     {
         if (json)
         {

@@ -12,6 +12,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same run.");
         bench.Add(BuildPipeline());
+        bench.Add(Remote.LoadBenchCommand.Build());
         return bench;
     }
 

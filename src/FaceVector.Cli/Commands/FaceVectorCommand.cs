@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FaceVector.Cli.Remote;
 
 namespace FaceVector.Cli.Commands;
 
@@ -18,6 +19,8 @@ public static class FaceVectorCommand
         root.Add(IndexCommands.BuildIngestReport());
         root.Add(ModelsCommand.Build());
         root.Add(BenchCommand.Build());
+        root.Add(ServeCommand.Build());
+        root.Add(RemoteCommands.Build());
         return root;
     }
 }

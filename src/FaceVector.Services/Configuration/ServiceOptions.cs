@@ -1,0 +1,167 @@
+using FaceVector.Core.Imaging;
+using FaceVector.Core.Models;
+using FaceVector.Core.Pipeline;
+using FaceVector.Index;
+
+namespace FaceVector.Services.Configuration;
+
+/// <summary>
+/// Settings of a FaceVector gRPC server, bound from configuration section <c>FaceVector:Server</c>
+/// (environment: <c>FaceVector__Server__...</c>). docs/services.md lists every setting.
+/// </summary>
+public sealed class ServerOptions
+{
+    public const string Section = "FaceVector:Server";
+
+    /// <summary>When set, every call except health must carry it (x-api-key or authorization: Bearer). Also read from FACEVECTOR_API_KEY.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Largest gRPC message accepted, in bytes: bounds a unary image upload.</summary>
+    public int MaxReceiveMessageBytes { get; set; } = 16 << 20;
+
+    /// <summary>Largest image assembled from an EmbedStream upload, in bytes.</summary>
+    public long MaxStreamedImageBytes { get; set; } = 64L << 20;
+}
+
+/// <summary>Which models the embedding service loads and how (section <c>FaceVector:Models</c>).</summary>
+public sealed class ModelsOptions
+{
+    public const string Section = "FaceVector:Models";
+
+    /// <summary>Model directory; unset: FACEVECTOR_MODELS, else the per-user cache.</summary>
+    public string? Directory { get; set; }
+
+    public string? Detector { get; set; }
+
+    public string? Recognizer { get; set; }
+
+    public float MinFaceSize { get; set; }
+
+    /// <summary>Images with more pixels are refused before decoding.</summary>
+    public long MaxPixels { get; set; } = 50_000_000;
+
+    public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>ONNX Runtime execution provider: cpu or cuda.</summary>
+    public string Provider { get; set; } = "cpu";
+
+    public FaceAnalyzerOptions ToAnalyzerOptions(long maxFileBytes) => new()
+    {
+        Models = ModelDirectory.Resolve(Directory),
+        Detector = Detector,
+        Recognizer = Recognizer,
+        MinFaceSize = MinFaceSize,
+        Loader = new ImageLoaderOptions(MaxPixels, maxFileBytes),
+        Runtime = new OnnxRuntimeOptions(IntraOpThreads, Provider),
+    };
+}
+
+/// <summary>Bounds on model runs (section <c>FaceVector:Inference</c>).</summary>
+public sealed class InferenceOptions
+{
+    public const string Section = "FaceVector:Inference";
+
+    /// <summary>Images analysed at once; 0: one per core.</summary>
+    public int MaxConcurrency { get; set; }
+
+    /// <summary>Calls allowed to wait for a slot; beyond that RESOURCE_EXHAUSTED at once. Unset: twice the concurrency.</summary>
+    public int? MaxQueue { get; set; }
+
+    public int EffectiveConcurrency => MaxConcurrency > 0 ? MaxConcurrency : Environment.ProcessorCount;
+
+    public int EffectiveQueue => Math.Max(0, MaxQueue ?? (2 * EffectiveConcurrency));
+}
+
+/// <summary>How the search service reaches the embedding service (section <c>FaceVector:Embedding</c>).</summary>
+public sealed class EmbeddingClientOptions
+{
+    public const string Section = "FaceVector:Embedding";
+
+    /// <summary>
+    /// Embedding service addresses, balanced round-robin: <c>http://host:port</c> entries, or one <c>dns:///host:port</c>
+    /// entry (every address the name resolves to). Unused by <c>facevector serve</c>, which calls its own embedder in-process.
+    /// </summary>
+    public List<string> Addresses { get; set; } = [];
+
+    /// <summary>Key sent to the embedding service; unset: this server's own key.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Deadline of each embedding call (shortened to the caller's remaining deadline).</summary>
+    public double TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Attempts per call when an embedder answers UNAVAILABLE (gRPC retry policy), 1 = no retry.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Longest wait between reconnection attempts to an embedder that went away.</summary>
+    public double MaxReconnectBackoffSeconds { get; set; } = 2;
+
+    /// <summary>Probe images larger than this go to the embedder as an EmbedStream upload instead of one message.</summary>
+    public int StreamAboveBytes { get; set; } = 4 << 20;
+}
+
+/// <summary>The face index the search service reads (section <c>FaceVector:Index</c>).</summary>
+public sealed class IndexOptions
+{
+    public const string Section = "FaceVector:Index";
+
+    /// <summary><c>sqlite</c> (embedded store, default) or <c>qdrant</c>.</summary>
+    public string Provider { get; set; } = FaceIndexOptions.SqliteProvider;
+
+    /// <summary>SQLite file; unset: the per-user data directory (see <see cref="DefaultDbPath"/>).</summary>
+    public string? DbPath { get; set; }
+
+    public string? QdrantUrl { get; set; }
+
+    public string? QdrantApiKey { get; set; }
+
+    public string Collection { get; set; } = FaceIndexOptions.DefaultCollection;
+
+    /// <summary><c>$XDG_DATA_HOME/facevector/faces.db</c>, else <c>~/.local/share/facevector/faces.db</c>.</summary>
+    public static string DefaultDbPath()
+    {
+        string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        string root = string.IsNullOrEmpty(xdg)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share")
+            : xdg;
+        return Path.Combine(root, "facevector", "faces.db");
+    }
+
+    public FaceIndexOptions ToFaceIndexOptions()
+    {
+        string dbPath = string.IsNullOrWhiteSpace(DbPath) ? DefaultDbPath() : DbPath;
+        if (string.Equals(Provider, FaceIndexOptions.SqliteProvider, StringComparison.OrdinalIgnoreCase))
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
+        }
+
+        return new FaceIndexOptions
+        {
+            Provider = Provider,
+            DbPath = dbPath,
+            QdrantUrl = string.IsNullOrWhiteSpace(QdrantUrl) ? null : new Uri(QdrantUrl),
+            ApiKey = QdrantApiKey,
+            Collection = Collection,
+        };
+    }
+}
+
+/// <summary>Search defaults (section <c>FaceVector:Search</c>).</summary>
+public sealed class SearchOptions
+{
+    public const string Section = "FaceVector:Search";
+
+    /// <summary>Matches per probe face when the request says 0.</summary>
+    public int DefaultTopK { get; set; } = 10;
+
+    /// <summary>Upper bound on top_k.</summary>
+    public int MaxTopK { get; set; } = 1000;
+}
+
+/// <summary>Telemetry exporters (section <c>FaceVector:Telemetry</c>); OTLP is on when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>
+public sealed class TelemetryOptions
+{
+    public const string Section = "FaceVector:Telemetry";
+
+    /// <summary>Print metrics and traces to standard output (off by default).</summary>
+    public bool Console { get; set; }
+}

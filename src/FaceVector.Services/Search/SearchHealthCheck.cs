@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace FaceVector.Services.Search;
+
+/// <summary>Healthy (SERVING) when the embedder answers and the index is open with a collection of its model.</summary>
+public sealed class SearchHealthCheck(SearchModel model, IProbeEmbedder embedder) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            // The model is cached after the first success; ask the embedder each time so that its loss shows.
+            await model.GetAsync(cancellationToken);
+            await embedder.GetModelInfoAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
+    }
+}

@@ -12,6 +12,7 @@ public static class FaceVectorCommand
         root.Add(AnalyzeCommands.BuildDetect());
         root.Add(AnalyzeCommands.BuildEmbed());
         root.Add(ModelsCommand.Build());
+        root.Add(EvalCommand.Build());
         root.Add(BenchCommand.Build());
         return root;
     }

@@ -1,0 +1,210 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FaceVector.Cli.Eval;
+using FaceVector.Cli.Output;
+using FaceVector.Core.Detection;
+using FaceVector.Core.Models;
+using FaceVector.Core.Pipeline;
+using FaceVector.Evaluation;
+using FaceVector.Evaluation.Html;
+using FaceVector.Evaluation.Lfw;
+
+namespace FaceVector.Cli.Commands;
+
+/// <summary>
+/// <c>facevector eval</c>: accuracy of the models on labelled photos. Three modes: <c>--dataset DIR</c> (all pairs and
+/// leave-one-out identification of a labelled folder), <c>--pairs FILE --images DIR</c> (the LFW pair protocol) and
+/// <c>--make-pairs OUT --images DIR</c> (turn a labelled folder into such a benchmark).
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Build()
+    {
+        var models = new ModelOptions();
+        var dataset = new Option<DirectoryInfo?>("--dataset") { Description = "Labelled folder: DIR/<identity>/<image>; folders starting with _ hold distractors (_noface: images without faces)" };
+        var pairs = new Option<FileInfo?>("--pairs") { Description = "LFW-format pairs file to run (with --images)" };
+        var makePairs = new Option<DirectoryInfo?>("--make-pairs") { Description = "Write OUT/pairs.txt and OUT/lfw/<name>/<name>_0001.jpg links from the labelled folder --images" };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "With --pairs: the folder holding <name>/<name>_0001.jpg (LFW's lfw/); with --make-pairs: the labelled folder" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document (keys: docs/evaluation.md)" };
+        var report = new Option<FileInfo?>("--report") { Description = "Write a self-contained HTML report (charts, worst errors with thumbnails)" };
+        var targetFmr = new Option<double>("--target-fmr") { Description = "False match rate the recommended threshold is chosen for", DefaultValueFactory = _ => 1e-3 };
+        var threshold = new Option<float?>("--threshold") { Description = "Open-set threshold for --dataset (default: the recognizer's recommended threshold)" };
+        var folds = new Option<int?>("--folds") { Description = "--make-pairs: folds to generate (default 2). --pairs: merge the file's folds round-robin into this many (default: the file's, 10 for LFW)" };
+        var pairsPerFold = new Option<int?>("--pairs-per-fold") { Description = "--make-pairs: same-person (and as many different-person) pairs per fold (default: the most every fold can supply, at most 300)" };
+        var seed = new Option<ulong>("--seed") { Description = "--make-pairs: random seed; the same seed and photos give the same pairs", DefaultValueFactory = _ => 1 };
+        var exclude = new Option<string[]>("--exclude") { Description = "--dataset: leave out these first-level folders (repeatable), e.g. a distractor folder that shows the labelled people", AllowMultipleArgumentsPerToken = true };
+        var worst = new Option<int>("--worst") { Description = "Worst pairs listed by --pairs", DefaultValueFactory = _ => 10 };
+        worst.Validators.Add(r => Check(r.GetValueOrDefault<int>() >= 0, r, "--worst must be 0 or more"));
+        targetFmr.Validators.Add(r => Check(r.GetValueOrDefault<double>() is > 0 and < 1, r, "--target-fmr must be between 0 and 1"));
+        var command = new Command("eval", "Measure accuracy on labelled photos: a labelled folder (--dataset), an LFW-style pairs file (--pairs), or make such a pairs file (--make-pairs).")
+        {
+            dataset, pairs, makePairs, images, json, report, targetFmr, threshold, folds, pairsPerFold, seed, exclude, worst,
+        };
+        models.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            int modes = new[] { r.GetValue(dataset) is not null, r.GetValue(pairs) is not null, r.GetValue(makePairs) is not null }.Count(m => m);
+            if (modes != 1)
+            {
+                r.AddError("give exactly one of --dataset DIR, --pairs FILE or --make-pairs OUT");
+            }
+            else if (r.GetValue(dataset) is null && r.GetValue(images) is null)
+            {
+                r.AddError("--pairs and --make-pairs need --images DIR");
+            }
+
+            if (r.GetValue(folds) is < 1 || r.GetValue(pairsPerFold) is < 1)
+            {
+                r.AddError("--folds and --pairs-per-fold must be 1 or more");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            var output = new EvalOutput(parse.GetValue(json), parse.GetValue(report)?.FullName);
+            if (parse.GetValue(makePairs) is { } outDir)
+            {
+                return MakePairs(ExistingFolder(parse.GetValue(images)!, "--images"), outDir.FullName, parse.GetValue(folds) ?? 2, parse.GetValue(pairsPerFold), parse.GetValue(seed), output.AsJson);
+            }
+
+            using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse));
+            int parallelism = parse.GetValue(models.Threads);
+            if (parse.GetValue(dataset) is { } dir)
+            {
+                var options = new DatasetEvaluationOptions(parse.GetValue(targetFmr), parse.GetValue(threshold) ?? analyzer.RecommendedThreshold);
+                LabelledFolderEmbeddings embedded = await LabelledFolder.EmbedAsync(analyzer, ExistingFolder(dir, "--dataset"), parse.GetValue(exclude) ?? [], parallelism, ct);
+                output.Dataset(analyzer, embedded, DatasetEvaluator.Evaluate(embedded.Embeddings, options));
+                return 0;
+            }
+
+            LfwPairList list = ReadPairs(parse.GetValue(pairs)!.FullName, parse.GetValue(folds));
+            string root = ExistingFolder(parse.GetValue(images)!, "--images");
+            PairImages embeddings = await PairImages.EmbedAsync(analyzer, list.Pairs.SelectMany(p => new[] { p.PathA(root), p.PathB(root) }), parallelism, ct);
+            output.Pairs(analyzer, embeddings, PairBenchmark.Evaluate(list, root, p => embeddings.Embeddings[p], parse.GetValue(worst)));
+            return 0;
+        });
+        return command;
+    }
+
+    private static int MakePairs(string imagesRoot, string outDir, int folds, int? pairsPerFold, ulong seed, bool json)
+    {
+        MadePairs made = PairListMaker.Make(imagesRoot, outDir, folds, pairsPerFold, seed);
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { made.PairsFile, made.ImagesFolder, made.List.FoldCount, made.List.PairsPerFold, PairCount = made.List.Pairs.Count, made.Identities, made.Images, made.Copied }, Json.SnakeCase));
+        }
+        else
+        {
+            Console.WriteLine($"wrote {made.PairsFile}: {made.List.FoldCount} folds x ({made.List.PairsPerFold} same + {made.List.PairsPerFold} different) pairs from {made.Images} images of {made.Identities} identities");
+            Console.WriteLine($"wrote {made.ImagesFolder}: {(made.Copied ? "copies" : "links")} named <name>/<name>_0001.jpg (see {PairListMaker.MappingFileName})");
+            Console.WriteLine($"run: facevector eval --pairs {made.PairsFile} --images {made.ImagesFolder}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Parses the pairs file; <paramref name="folds"/> merges its folds round-robin (unions of identity-disjoint folds stay disjoint).</summary>
+    private static LfwPairList ReadPairs(string path, int? folds)
+    {
+        LfwPairList list;
+        try
+        {
+            list = LfwPairFile.Parse(File.ReadAllText(path));
+        }
+        catch (PairListFormatException ex)
+        {
+            throw new CliException($"{path}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--pairs: cannot read {path}: {ex.Message}");
+        }
+
+        if (folds is null || folds == list.FoldCount)
+        {
+            return list;
+        }
+
+        return folds < list.FoldCount
+            ? list with { FoldCount = folds.Value, Pairs = [.. list.Pairs.Select(p => p with { Fold = p.Fold % folds.Value })] }
+            : throw new CliException($"--folds {folds}: the pairs file has only {list.FoldCount} folds to merge");
+    }
+
+    private static void Check(bool valid, System.CommandLine.Parsing.OptionResult result, string error)
+    {
+        if (!valid)
+        {
+            result.AddError(error);
+        }
+    }
+
+    private static string ExistingFolder(DirectoryInfo dir, string option) =>
+        dir.Exists ? dir.FullName : throw new CliException($"{option}: folder not found: {dir.FullName}");
+}
+
+/// <summary>Where <c>eval</c> results go: text or one JSON document on stdout, and optionally the HTML report.</summary>
+internal sealed record EvalOutput(bool AsJson, string? ReportPath)
+{
+    public void Dataset(FaceAnalyzer analyzer, LabelledFolderEmbeddings embedded, DatasetEvaluationResult result)
+    {
+        if (AsJson)
+        {
+            JsonObject json = WithModels(EvaluationJson.Serialize(result.Report), analyzer);
+            json["detection"] = JsonSerializer.SerializeToNode(embedded.Detection, Json.SnakeCase);
+            Console.WriteLine(json.ToJsonString(EvaluationJson.Options));
+        }
+        else
+        {
+            EvalText.Dataset(analyzer, embedded.Detection, result.Report);
+        }
+
+        HtmlReportContent content = HtmlReportWriter.ForDataset(result);
+        WriteReport(analyzer, content with { Summary = [.. ModelRows(analyzer), .. content.Summary, .. EvalText.DetectionRows(embedded.Detection)] }, embedded.FaceBoxes);
+    }
+
+    public void Pairs(FaceAnalyzer analyzer, PairImages images, PairBenchmarkResult result)
+    {
+        if (AsJson)
+        {
+            JsonObject json = WithModels(EvaluationJson.Serialize(result.Report), analyzer);
+            json["no_face_images"] = new JsonArray([.. images.WithoutFace.Select(p => JsonValue.Create(p))]);
+            json["unreadable_images"] = new JsonArray([.. images.Unreadable.Select(p => JsonValue.Create(p))]);
+            Console.WriteLine(json.ToJsonString(EvaluationJson.Options));
+        }
+        else
+        {
+            EvalText.Pairs(analyzer, images, result.Report);
+        }
+
+        HtmlReportContent content = HtmlReportWriter.ForBenchmark(result);
+        WriteReport(analyzer, content with { Summary = [.. ModelRows(analyzer), .. content.Summary] }, images.FaceBoxes);
+    }
+
+    /// <summary>The evaluation report with the model identities first: numbers mean nothing without them.</summary>
+    private static JsonObject WithModels(string reportJson, FaceAnalyzer analyzer)
+    {
+        JsonObject json = JsonNode.Parse(reportJson)!.AsObject();
+        json.Insert(0, "model", analyzer.ModelId);
+        json.Insert(1, "detector", ModelIdentity.Of(analyzer.DetectorPath));
+        return json;
+    }
+
+    private static KeyValuePair<string, string>[] ModelRows(FaceAnalyzer analyzer) =>
+        [new("Recognizer", analyzer.ModelId), new("Detector", ModelIdentity.Of(analyzer.DetectorPath))];
+
+    private void WriteReport(FaceAnalyzer analyzer, HtmlReportContent content, IReadOnlyDictionary<string, BoundingBox> faceBoxes)
+    {
+        if (ReportPath is null)
+        {
+            return;
+        }
+
+        var thumbnails = new Thumbnails(analyzer.Loader, faceBoxes);
+        using (var writer = new StreamWriter(ReportPath))
+        {
+            HtmlReportWriter.Write(writer, content, thumbnails.DataUri);
+        }
+
+        Console.Error.WriteLine($"wrote {ReportPath}");
+    }
+}

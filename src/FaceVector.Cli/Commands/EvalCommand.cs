@@ -19,6 +19,8 @@ namespace FaceVector.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
+    private const int MinFolds = 2;
+
     public static Command Build()
     {
         var models = new ModelOptions();
@@ -54,9 +56,9 @@ internal static class EvalCommand
                 r.AddError("--pairs and --make-pairs need --images DIR");
             }
 
-            if (r.GetValue(folds) is < 1 || r.GetValue(pairsPerFold) is < 1)
+            if (r.GetValue(folds) is < MinFolds || r.GetValue(pairsPerFold) is < 1)
             {
-                r.AddError("--folds and --pairs-per-fold must be 1 or more");
+                r.AddError($"--folds must be {MinFolds} or more (each fold's threshold comes from the others), --pairs-per-fold 1 or more");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -80,6 +82,11 @@ internal static class EvalCommand
             LfwPairList list = ReadPairs(parse.GetValue(pairs)!.FullName, parse.GetValue(folds));
             string root = ExistingFolder(parse.GetValue(images)!, "--images");
             PairImages embeddings = await PairImages.EmbedAsync(analyzer, list.Pairs.SelectMany(p => new[] { p.PathA(root), p.PathB(root) }), parallelism, ct);
+            if (embeddings.Unreadable.Count > 0)
+            {
+                Console.Error.WriteLine($"facevector: warning: {embeddings.Unreadable.Count} image(s) missing or unreadable, their pairs count as no-face (first: {embeddings.Unreadable[0]})");
+            }
+
             output.Pairs(analyzer, embeddings, PairBenchmark.Evaluate(list, root, p => embeddings.Embeddings[p], parse.GetValue(worst)));
             return 0;
         });
@@ -118,6 +125,11 @@ internal static class EvalCommand
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new CliException($"--pairs: cannot read {path}: {ex.Message}");
+        }
+
+        if (list.FoldCount < MinFolds)
+        {
+            throw new CliException($"{path}: {list.FoldCount} fold; k-fold accuracy needs {MinFolds} or more (a development list like pairsDevTrain.txt is not a test protocol)");
         }
 
         if (folds is null || folds == list.FoldCount)

@@ -4,12 +4,10 @@ using SixLabors.ImageSharp;
 
 namespace FaceVector.Cli.Tests;
 
-/// <summary>faces-dev evaluated once per class: as JSON with the HTML report, and without the group photos as text.</summary>
-public sealed class DatasetEvalFixture : IAsyncLifetime
+/// <summary>faces-dev evaluated once per class: as JSON with the HTML report, and without the group photos as JSON and as text.</summary>
+public sealed class DatasetEvalFixture : CliRunsFixture
 {
-    private readonly TempFolder _temp = new();
-
-    public string ReportPath => _temp.File("report.html");
+    public string ReportPath => Temp.File("report.html");
 
     public CliRun Json { get; private set; } = null!;
 
@@ -17,19 +15,13 @@ public sealed class DatasetEvalFixture : IAsyncLifetime
 
     public CliRun JsonWithoutGroups { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         CliRun[] runs = await Task.WhenAll(
             FaceVectorProcess.RunAsync("eval", "--dataset", TestData.FacesDev, "--json", "--report", ReportPath),
             FaceVectorProcess.RunAsync("eval", "--dataset", TestData.FacesDev, "--exclude", "_groups", "--json"),
             FaceVectorProcess.RunAsync("eval", "--dataset", TestData.FacesDev, "--exclude", "_groups", "_noface"));
         (Json, JsonWithoutGroups, TextWithoutGroups) = (runs[0], runs[1], runs[2]);
-    }
-
-    public Task DisposeAsync()
-    {
-        _temp.Dispose();
-        return Task.CompletedTask;
     }
 }
 

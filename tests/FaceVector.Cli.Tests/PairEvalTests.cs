@@ -4,13 +4,11 @@ using FaceVector.Evaluation.Lfw;
 namespace FaceVector.Cli.Tests;
 
 /// <summary>faces-dev turned into a 2-fold pairs benchmark once per class, and that benchmark run.</summary>
-public sealed class PairBenchmarkFixture : IAsyncLifetime
+public sealed class PairBenchmarkFixture : CliRunsFixture
 {
-    private readonly TempFolder _temp = new();
+    public string PairsFile => Temp.File("pairs.txt");
 
-    public string PairsFile => _temp.File("pairs.txt");
-
-    public string Images => _temp.File("lfw");
+    public string Images => Temp.File("lfw");
 
     public CliRun MakePairs { get; private set; } = null!;
 
@@ -18,20 +16,14 @@ public sealed class PairBenchmarkFixture : IAsyncLifetime
 
     public string Write(string name, string text)
     {
-        File.WriteAllText(_temp.File(name), text);
-        return _temp.File(name);
+        File.WriteAllText(Temp.File(name), text);
+        return Temp.File(name);
     }
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        MakePairs = await FaceVectorProcess.RunAsync("eval", "--make-pairs", _temp.Path, "--images", TestData.FacesDev, "--folds", "2", "--pairs-per-fold", "50", "--seed", "7");
+        MakePairs = await FaceVectorProcess.RunAsync("eval", "--make-pairs", Temp.Path, "--images", TestData.FacesDev, "--folds", "2", "--pairs-per-fold", "50", "--seed", "7");
         Benchmark = await FaceVectorProcess.RunAsync("eval", "--pairs", PairsFile, "--images", Images, "--json");
-    }
-
-    public Task DisposeAsync()
-    {
-        _temp.Dispose();
-        return Task.CompletedTask;
     }
 }
 

@@ -51,3 +51,17 @@ public sealed class TempFolder : IDisposable
         }
     }
 }
+
+/// <summary>A class fixture that runs <c>facevector</c> once for a whole test class, writing into its own temp folder.</summary>
+public abstract class CliRunsFixture : IAsyncLifetime
+{
+    protected TempFolder Temp { get; } = new();
+
+    public abstract Task InitializeAsync();
+
+    public Task DisposeAsync()
+    {
+        Temp.Dispose();
+        return Task.CompletedTask;
+    }
+}

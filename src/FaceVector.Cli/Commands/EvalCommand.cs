@@ -69,28 +69,41 @@ internal static class EvalCommand
                 return MakePairs(ExistingFolder(parse.GetValue(images)!, "--images"), outDir.FullName, parse.GetValue(folds) ?? 2, parse.GetValue(pairsPerFold), parse.GetValue(seed), output.AsJson);
             }
 
-            using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse));
+            // Inputs are checked (in argument order) before the models load: a typo should not cost a model load.
+            FaceAnalyzerOptions analyzerOptions = models.ToAnalyzerOptions(parse);
             int parallelism = parse.GetValue(models.Threads);
             if (parse.GetValue(dataset) is { } dir)
             {
-                var options = new DatasetEvaluationOptions(parse.GetValue(targetFmr), parse.GetValue(threshold) ?? analyzer.RecommendedThreshold);
-                LabelledFolderEmbeddings embedded = await LabelledFolder.EmbedAsync(analyzer, ExistingFolder(dir, "--dataset"), parse.GetValue(exclude) ?? [], parallelism, ct);
-                output.Dataset(analyzer, embedded, DatasetEvaluator.Evaluate(embedded.Embeddings, options));
-                return 0;
+                var options = new DatasetEvaluationOptions(parse.GetValue(targetFmr), parse.GetValue(threshold));
+                return await DatasetAsync(analyzerOptions, ExistingFolder(dir, "--dataset"), parse.GetValue(exclude) ?? [], options, parallelism, output, ct);
             }
 
-            LfwPairList list = ReadPairs(parse.GetValue(pairs)!.FullName, parse.GetValue(folds));
-            string root = ExistingFolder(parse.GetValue(images)!, "--images");
-            PairImages embeddings = await PairImages.EmbedAsync(analyzer, list.Pairs.SelectMany(p => new[] { p.PathA(root), p.PathB(root) }), parallelism, ct);
-            if (embeddings.Unreadable.Count > 0)
-            {
-                Console.Error.WriteLine($"facevector: warning: {embeddings.Unreadable.Count} image(s) missing or unreadable, their pairs count as no-face (first: {embeddings.Unreadable[0]})");
-            }
-
-            output.Pairs(analyzer, embeddings, PairBenchmark.Evaluate(list, root, p => embeddings.Embeddings[p], parse.GetValue(worst)));
-            return 0;
+            return await PairsAsync(analyzerOptions, ReadPairs(parse.GetValue(pairs)!.FullName, parse.GetValue(folds)), ExistingFolder(parse.GetValue(images)!, "--images"), parse.GetValue(worst), parallelism, output, ct);
         });
         return command;
+    }
+
+    /// <summary>Open-set rates default to the recognizer's recommended threshold, the one <c>search</c> uses.</summary>
+    private static async Task<int> DatasetAsync(FaceAnalyzerOptions analyzerOptions, string root, string[] excluded, DatasetEvaluationOptions options, int parallelism, EvalOutput output, CancellationToken ct)
+    {
+        using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(analyzerOptions);
+        LabelledFolderEmbeddings embedded = await LabelledFolder.EmbedAsync(analyzer, root, excluded, parallelism, ct);
+        options = options with { OpenSetThreshold = options.OpenSetThreshold ?? analyzer.RecommendedThreshold };
+        output.Dataset(analyzer, embedded, DatasetEvaluator.Evaluate(embedded.Embeddings, options));
+        return 0;
+    }
+
+    private static async Task<int> PairsAsync(FaceAnalyzerOptions analyzerOptions, LfwPairList list, string root, int worst, int parallelism, EvalOutput output, CancellationToken ct)
+    {
+        using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(analyzerOptions);
+        PairImages embeddings = await PairImages.EmbedAsync(analyzer, list.Pairs.SelectMany(p => new[] { p.PathA(root), p.PathB(root) }), parallelism, ct);
+        if (embeddings.Unreadable.Count > 0)
+        {
+            Console.Error.WriteLine($"facevector: warning: {embeddings.Unreadable.Count} image(s) missing or unreadable, their pairs count as no-face (first: {embeddings.Unreadable[0]})");
+        }
+
+        output.Pairs(analyzer, embeddings, PairBenchmark.Evaluate(list, root, p => embeddings.Embeddings[p], worst));
+        return 0;
     }
 
     private static int MakePairs(string imagesRoot, string outDir, int folds, int? pairsPerFold, ulong seed, bool json)

@@ -47,6 +47,24 @@ public sealed class PairEvalTests(PairBenchmarkFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Make_pairs_by_default_takes_the_most_pairs_every_fold_can_supply_and_is_repeatable()
+    {
+        using var a = new TempFolder();
+        using var b = new TempFolder();
+        CliRun first = await FaceVectorProcess.RunAsync("eval", "--make-pairs", a.Path, "--images", TestData.FacesDev, "--json");
+        CliRun second = await FaceVectorProcess.RunAsync("eval", "--make-pairs", b.Path, "--images", TestData.FacesDev, "--json");
+        int perFold = first.Json().GetProperty("pairs_per_fold").GetInt32();
+        Assert.InRange(perFold, 20, 299); // faces-dev is far below the 300 cap
+        Assert.Equal(File.ReadAllText(a.File("pairs.txt")), File.ReadAllText(b.File("pairs.txt")));
+        Assert.Equal(first.Json().GetProperty("pair_count").GetInt32(), second.Json().GetProperty("pair_count").GetInt32());
+
+        // One more pair per fold than the default is more than some fold can supply.
+        CliRun tooMany = await FaceVectorProcess.RunAsync("eval", "--make-pairs", b.Path, "--images", TestData.FacesDev, "--pairs-per-fold", (perFold + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, tooMany.ExitCode);
+        Assert.Contains("can supply only", tooMany.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Round_trip_on_faces_dev_is_accurate_and_finds_every_face()
     {
         JsonElement r = fixture.Benchmark.Json();

@@ -23,16 +23,16 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         string reference = Path.Combine(_root, "reference.db"), crashed = Path.Combine(_root, "crashed.db");
 
         var clock = Stopwatch.StartNew();
-        var full = await FacevectorProcess.RunAsync(["index", photos, "--db", reference], timeout: TimeSpan.FromMinutes(5));
-        Assert.True(full.ExitCode == 0, full.StdErr);
+        var full = await FaceVectorProcess.RunAsync(["index", photos, "--db", reference], timeout: TimeSpan.FromMinutes(5));
+        Assert.True(full.ExitCode == 0, full.Stderr);
         TimeSpan uninterrupted = clock.Elapsed;
-        output.WriteLine($"uninterrupted run: {uninterrupted.TotalSeconds:0.0} s; {full.StdOut.Trim()}");
+        output.WriteLine($"uninterrupted run: {uninterrupted.TotalSeconds:0.0} s; {full.Stdout.Trim()}");
 
         var rng = new Random(42);
         int kills = 0;
         for (int attempt = 0; kills < Kills && attempt < Kills * 3; attempt++)
         {
-            using Process run = FacevectorProcess.Start(["index", photos, "--db", crashed]);
+            using Process run = FaceVectorProcess.Start(["index", photos, "--db", crashed]);
             // Somewhere between model loading and the end of an uninterrupted run.
             int delay = rng.Next(700, Math.Max(1500, (int)(uninterrupted.TotalMilliseconds * 0.5)));
             bool exited = run.WaitForExit(delay);
@@ -51,9 +51,9 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         }
 
         Assert.True(kills >= Kills, $"only {kills} kills landed");
-        var last = await FacevectorProcess.RunAsync(["index", photos, "--db", crashed], timeout: TimeSpan.FromMinutes(5));
-        Assert.True(last.ExitCode == 0, last.StdErr);
-        output.WriteLine($"final run: {last.StdOut.Trim()}");
+        var last = await FaceVectorProcess.RunAsync(["index", photos, "--db", crashed], timeout: TimeSpan.FromMinutes(5));
+        Assert.True(last.ExitCode == 0, last.Stderr);
+        output.WriteLine($"final run: {last.Stdout.Trim()}");
 
         Dictionary<Guid, FacePoint> expected = await ReadAllAsync(reference), actual = await ReadAllAsync(crashed);
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());

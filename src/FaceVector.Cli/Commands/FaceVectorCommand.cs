@@ -18,6 +18,7 @@ public static class FaceVectorCommand
         root.Add(IndexCommands.BuildStats());
         root.Add(IndexCommands.BuildIngestReport());
         root.Add(ModelsCommand.Build());
+        root.Add(EvalCommand.Build());
         root.Add(BenchCommand.Build());
         root.Add(ServeCommand.Build());
         root.Add(RemoteCommands.Build());

@@ -1,12 +1,27 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace FaceVector.Testing;
 
-/// <summary>Runs the real <c>facevector</c> program (the built facevector.dll) as a child process.</summary>
-public static class FacevectorProcess
+/// <summary>What a <c>facevector</c> child process printed and returned.</summary>
+public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 {
-    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+    /// <summary>Stdout parsed as JSON; throws with stderr when the run failed.</summary>
+    public JsonElement Json()
+    {
+        if (ExitCode != 0)
+        {
+            throw new InvalidOperationException($"exit code {ExitCode}: {Stderr}");
+        }
 
+        using JsonDocument doc = JsonDocument.Parse(Stdout);
+        return doc.RootElement.Clone();
+    }
+}
+
+/// <summary>Runs the real <c>facevector</c> program (the built facevector.dll) as a child process.</summary>
+public static class FaceVectorProcess
+{
     /// <summary>Starts facevector without waiting (for tests that kill it).</summary>
     public static Process Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null)
     {
@@ -27,7 +42,9 @@ public static class FacevectorProcess
     }
 
     /// <summary>Runs facevector to completion and returns its exit code and output.</summary>
-    public static async Task<Result> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    public static Task<CliRun> RunAsync(params string[] args) => RunAsync(args, null, null);
+
+    public static async Task<CliRun> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
         using Process process = Start(args, environment);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
@@ -43,6 +60,6 @@ public static class FacevectorProcess
             throw new TimeoutException($"facevector {string.Join(' ', args)} did not finish in time");
         }
 
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
     }
 }

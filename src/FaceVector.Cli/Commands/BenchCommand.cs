@@ -15,7 +15,53 @@ internal static class BenchCommand
         bench.Add(BuildPipeline());
         bench.Add(Remote.LoadBenchCommand.Build());
         bench.Add(BuildEmbed());
+        bench.Add(BuildIngest());
+        bench.Add(BuildIndex());
         return bench;
+    }
+
+    private static Command BuildIngest()
+    {
+        var models = new ModelOptions();
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos (a few hundred make a fair test)", Required = true };
+        var command = new Command("ingest", "Files/s and faces/s of bulk ingest into a fresh embedded store against the naive one-image-at-a-time way, in the same run.") { images };
+        models.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            string work = Directory.CreateTempSubdirectory("facevector-bench-ingest-").FullName;
+            try
+            {
+                var (baseline, pipeline) = await Ingestion.IngestBenchmark.RunAsync(models.ToAnalyzerOptions(parse), parse.GetValue(images)!.FullName, work, m => Console.Error.WriteLine(m), ct);
+                var inv = CultureInfo.InvariantCulture;
+                Console.WriteLine($"{"configuration",-52} {"files",6} {"faces",6} {"wall s",7} {"files/s",8} {"faces/s",8} {"x base",7} {"cores",6}");
+                foreach (Ingestion.IngestRun run in new[] { baseline, pipeline })
+                {
+                    Console.WriteLine(string.Format(inv, "{0,-52} {1,6} {2,6} {3,7:0.00} {4,8:0.00} {5,8:0.00} {6,7:0.00} {7,6:0.00}",
+                        run.Name, run.Files, run.Faces, run.Elapsed.TotalSeconds, run.FilesPerSecond, run.FacesPerSecond, run.FilesPerSecond / baseline.FilesPerSecond, run.CoresUsed));
+                }
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildIndex()
+    {
+        var million = new Option<bool>("--million") { Description = "Also measure 1,000,000 faces (needs ~3 GB of memory)" };
+        var command = new Command("index", "Exact vector search latency (p50/p99) and memory at 10k and 100k faces against the memory-bandwidth bound measured in the same run; int8 scan; store open time.") { million };
+        command.SetAction(async (parse, ct) =>
+        {
+            var benchmark = new Index.Benchmarks.VectorSearchBenchmark(new Index.Benchmarks.VectorSearchBenchmarkOptions { IncludeMillion = parse.GetValue(million) });
+            var result = await benchmark.RunAsync(new SyncProgress<string>(m => Console.Error.WriteLine(m)), ct);
+            Console.WriteLine(result.ToTable());
+            return 0;
+        });
+        return command;
     }
 
     private static Command BuildEmbed()

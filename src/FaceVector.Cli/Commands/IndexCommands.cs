@@ -67,13 +67,18 @@ internal static class IndexCommands
             IngestSummary summary;
             using (var bar = new ProgressBar("indexing", null))
             {
-                int last = 0;
+                IngestProgress last = new(0, 0, 0, 0, 0, 0);
                 var progress = new SyncProgress<IngestProgress>(p =>
                 {
-                    for (; last < p.Done; last++)
+                    bar.SetTotal(p.Total);
+                    // Spread the batch's faces and failures over its files so rates and the error count stay right.
+                    int files = p.Done - last.Done, faces = (int)(p.Faces - last.Faces), failed = p.Failed - last.Failed;
+                    for (int i = 0; i < files; i++)
                     {
-                        bar.Advance();
+                        bar.Advance(i == 0 ? faces : 0, i < failed);
                     }
+
+                    last = p;
                 });
                 summary = await RunWithModelGuard(() => pipeline.RunAsync(source, progress, ct));
             }

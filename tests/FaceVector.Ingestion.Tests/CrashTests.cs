@@ -11,7 +11,7 @@ namespace FaceVector.Ingestion.Tests;
 /// </summary>
 public sealed class CrashTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Photos = 240;
+    private const int Photos = 300;
     private const int Kills = 10;
     private readonly string _root = Directory.CreateTempSubdirectory("fv-crash-").FullName;
 
@@ -25,17 +25,36 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         var clock = Stopwatch.StartNew();
         var full = await FaceVectorProcess.RunAsync(["index", photos, "--db", reference], timeout: TimeSpan.FromMinutes(5));
         Assert.True(full.ExitCode == 0, full.Stderr);
-        TimeSpan uninterrupted = clock.Elapsed;
-        output.WriteLine($"uninterrupted run: {uninterrupted.TotalSeconds:0.0} s; {full.Stdout.Trim()}");
+        output.WriteLine($"uninterrupted run: {clock.Elapsed.TotalSeconds:0.0} s; {full.Stdout.Trim()}");
 
         var rng = new Random(42);
         int kills = 0;
         for (int attempt = 0; kills < Kills && attempt < Kills * 3; attempt++)
         {
+            long before = await CountAsync(crashed);
             using Process run = FaceVectorProcess.Start(["index", photos, "--db", crashed]);
-            // Short enough that ten kills land before the work is done, on an idle or a busy machine.
-            int delay = rng.Next(500, Math.Max(2000, (int)(uninterrupted.TotalMilliseconds * 0.15)));
-            bool exited = run.WaitForExit(delay);
+            // Every other run is killed at a random moment shortly after start (often while loading or mid-batch);
+            // the others right after a batch has landed plus a random extra, so each of those kills leaves progress behind.
+            string when;
+            if (attempt % 2 == 0)
+            {
+                int delay = rng.Next(300, 2500);
+                run.WaitForExit(delay);
+                when = $"{delay} ms after start";
+            }
+            else
+            {
+                while (!run.HasExited && await CountAsync(crashed) <= before)
+                {
+                    await Task.Delay(50);
+                }
+
+                int extra = rng.Next(0, 1200);
+                run.WaitForExit(extra);
+                when = $"{extra} ms after a batch landed";
+            }
+
+            bool exited = run.HasExited;
             if (!exited)
             {
                 run.Kill(entireProcessTree: true); // SIGKILL: no cleanup, no flush
@@ -43,7 +62,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
                 kills++;
             }
 
-            output.WriteLine($"run {attempt}: {(exited ? "finished before the kill" : $"killed after {delay} ms")}, {await CountAsync(crashed)} faces stored");
+            output.WriteLine($"run {attempt}: {(exited ? "finished before the kill" : $"killed {when}")}, {await CountAsync(crashed)} faces stored");
             if (exited)
             {
                 break;

@@ -61,23 +61,35 @@ public sealed class ServiceHost : IAsyncDisposable
     public static Metadata KeyHeaders => new() { { "x-api-key", ApiKey } };
 
     /// <summary>Waits until the standard health service says SERVING (models loaded, dependencies reachable).</summary>
-    public async Task WaitServingAsync(TimeSpan timeout)
+    public Task WaitServingAsync(TimeSpan timeout) => WaitServingAsync(Channel, timeout);
+
+    /// <summary>Polls grpc.health.v1 on <paramref name="channel"/>, tolerating a server that is not listening yet.</summary>
+    public static async Task WaitServingAsync(GrpcChannel channel, TimeSpan timeout)
     {
-        var health = new Health.HealthClient(Channel);
+        var health = new Health.HealthClient(channel);
         DateTime until = DateTime.UtcNow + timeout;
-        HealthCheckResponse.Types.ServingStatus status = HealthCheckResponse.Types.ServingStatus.Unknown;
+        string last = "no answer";
         while (DateTime.UtcNow < until)
         {
-            status = (await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5))).Status;
-            if (status == HealthCheckResponse.Types.ServingStatus.Serving)
+            try
             {
-                return;
+                HealthCheckResponse.Types.ServingStatus status = (await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5))).Status;
+                if (status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+
+                last = status.ToString();
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                last = ex.Status.Detail;
             }
 
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"{Address} still {status} after {timeout}");
+        throw new TimeoutException($"{channel.Target}: not SERVING after {timeout} ({last})");
     }
 
     public async ValueTask DisposeAsync()

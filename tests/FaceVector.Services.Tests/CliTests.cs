@@ -5,6 +5,7 @@ using System.Text.Json;
 using FaceVector.Cli.Remote;
 using FaceVector.Core.Tests;
 using FaceVector.Grpc.V1;
+using FaceVector.Services.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -81,7 +82,7 @@ public sealed class CliTests(SearchStackFixture stack)
         try
         {
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-            await ServiceHost.WaitServingAsync(channel, TimeSpan.FromSeconds(60));
+            await HealthProbe.WaitServingAsync(channel, TimeSpan.FromSeconds(60));
             Metadata key = ServiceHost.KeyHeaders;
 
             Grpc.V1.ImageFaces faces = await new FaceEmbedding.FaceEmbeddingClient(channel).EmbedAsync(new ImageRequest { Image = ByteString.CopyFrom(File.ReadAllBytes(Obama)) }, key);

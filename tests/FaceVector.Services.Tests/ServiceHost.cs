@@ -1,7 +1,6 @@
 using FaceVector.Core.Tests;
 using FaceVector.Services.Hosting;
 using Grpc.Core;
-using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,36 +60,7 @@ public sealed class ServiceHost : IAsyncDisposable
     public static Metadata KeyHeaders => new() { { "x-api-key", ApiKey } };
 
     /// <summary>Waits until the standard health service says SERVING (models loaded, dependencies reachable).</summary>
-    public Task WaitServingAsync(TimeSpan timeout) => WaitServingAsync(Channel, timeout);
-
-    /// <summary>Polls grpc.health.v1 on <paramref name="channel"/>, tolerating a server that is not listening yet.</summary>
-    public static async Task WaitServingAsync(GrpcChannel channel, TimeSpan timeout)
-    {
-        var health = new Health.HealthClient(channel);
-        DateTime until = DateTime.UtcNow + timeout;
-        string last = "no answer";
-        while (DateTime.UtcNow < until)
-        {
-            try
-            {
-                HealthCheckResponse.Types.ServingStatus status = (await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5))).Status;
-                if (status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return;
-                }
-
-                last = status.ToString();
-            }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
-            {
-                last = ex.Status.Detail;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{channel.Target}: not SERVING after {timeout} ({last})");
-    }
+    public Task WaitServingAsync(TimeSpan timeout) => HealthProbe.WaitServingAsync(Channel, timeout);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using FaceVector.Cli.Commands;
+using FaceVector.Services.Hosting;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 
 namespace FaceVector.Cli.Remote;
@@ -41,6 +43,13 @@ internal static class LoadBenchCommand
             try
             {
                 Uri uri = server is null ? remote.ServerUri(parse) : new Uri(server.Urls.Single());
+                if (server is not null)
+                {
+                    // Models load in the background: measure the service, not its start.
+                    using GrpcChannel channel = RemoteOptions.Channel(uri);
+                    await HealthProbe.WaitServingAsync(channel, TimeSpan.FromMinutes(2), ct);
+                }
+
                 var options = new LoadBenchmarkOptions(uri, await File.ReadAllBytesAsync(probe, ct), probe, parse.GetValue(clients),
                     TimeSpan.FromSeconds(parse.GetValue(seconds)), remote.Key(parse), parse.GetValue(top));
                 Console.Error.WriteLine($"facevector: {options.Clients} client(s) x {options.Duration.TotalSeconds:0.#} s against {uri}{(server is null ? string.Empty : " (in-process)")}");

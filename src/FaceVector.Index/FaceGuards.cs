@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace FaceVector.Index;
 
 /// <summary>Checks shared by every store, so that both refuse the same requests with the same messages.</summary>
@@ -34,6 +36,9 @@ internal static class FaceGuards
                 throw new ArgumentException(
                     $"Face {face.Id}: Vector has length {face.Vector.Length}, but collection '{collection}' expects vector size {info.VectorSize}.",
                     nameof(faces));
+            var norm = TensorPrimitives.Norm(face.Vector);
+            if (!(norm > 0f) || !float.IsFinite(norm))
+                throw new ArgumentException($"Face {face.Id}: Vector is all zeros or not finite, so it has no direction to compare.", nameof(faces));
         }
     }
 

@@ -38,41 +38,43 @@ public sealed class QdrantFaceIndex : IFaceIndex
     public async Task<CollectionInfo> EnsureCollectionAsync(CollectionSpec spec, CancellationToken cancellationToken = default)
     {
         FaceGuards.CheckSpecShape(spec);
-        if (await GetCollectionAsync(cancellationToken).ConfigureAwait(false) is { } existing)
+        var found = await ReadCollectionAsync(cancellationToken).ConfigureAwait(false);
+        if (found is null)
         {
-            FaceGuards.CheckSpec(Collection, spec, existing);
-            return existing;
+            try
+            {
+                await CallAsync(ct => _client.CreateCollectionAsync(Collection,
+                    VectorParams(spec),
+                    metadata: new Dictionary<string, Value> { [QdrantPayload.ModelIdKey] = spec.ModelId, [QdrantPayload.VectorSizeKey] = spec.VectorSize },
+                    shardNumber: _options.ShardNumber,
+                    replicationFactor: _options.ReplicationFactor,
+                    writeConsistencyFactor: _options.WriteConsistencyFactor,
+                    hnswConfig: new HnswConfigDiff { M = _options.HnswM, EfConstruct = _options.HnswEfConstruct },
+                    quantizationConfig: spec.Quantization || _options.ScalarQuantization ? Int8InRam() : null,
+                    cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+            {
+                // Someone else created it between our check and our create: it is checked below like any existing one.
+            }
+            found = await ReadCollectionAsync(cancellationToken).ConfigureAwait(false) ?? throw new CollectionNotFoundException(Collection);
         }
-        try
-        {
-            await CallAsync(ct => _client.CreateCollectionAsync(Collection,
-                VectorParams(spec),
-                metadata: new Dictionary<string, Value> { [QdrantPayload.ModelIdKey] = spec.ModelId, [QdrantPayload.VectorSizeKey] = spec.VectorSize },
-                shardNumber: _options.ShardNumber,
-                replicationFactor: _options.ReplicationFactor,
-                writeConsistencyFactor: _options.WriteConsistencyFactor,
-                hnswConfig: new HnswConfigDiff { M = _options.HnswM, EfConstruct = _options.HnswEfConstruct },
-                quantizationConfig: spec.Quantization || _options.ScalarQuantization
-                    ? Int8InRam()
-                    : null,
-                cancellationToken: ct), cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
-        {
-            // Someone else created it between our check and our create: theirs must match too.
-            var raced = await GetCollectionAsync(cancellationToken).ConfigureAwait(false) ?? throw new CollectionNotFoundException(Collection, e);
-            FaceGuards.CheckSpec(Collection, spec, raced);
-            return raced;
-        }
-        foreach (var field in QdrantPayload.IndexedKeywords)
+        var (info, indexedFields) = found.Value;
+        FaceGuards.CheckSpec(Collection, spec, info);
+        // Indexes are made apart from the collection, so a crash in between must not leave them missing for good.
+        foreach (var field in QdrantPayload.IndexedKeywords.Except(indexedFields))
         {
             await CallAsync(ct => _client.CreatePayloadIndexAsync(Collection, field, PayloadSchemaType.Keyword, wait: true, cancellationToken: ct), cancellationToken)
                 .ConfigureAwait(false);
         }
-        return _known = new CollectionInfo(Collection, spec.VectorSize, spec.ModelId, 0);
+        return info;
     }
 
-    public async Task<CollectionInfo?> GetCollectionAsync(CancellationToken cancellationToken = default)
+    public async Task<CollectionInfo?> GetCollectionAsync(CancellationToken cancellationToken = default) =>
+        (await ReadCollectionAsync(cancellationToken).ConfigureAwait(false))?.Info;
+
+    /// <summary>The collection as FaceVector sees it, plus the payload fields Qdrant has indexes for; null when missing.</summary>
+    private async Task<(CollectionInfo Info, IReadOnlyCollection<string> IndexedFields)?> ReadCollectionAsync(CancellationToken cancellationToken)
     {
         if (!await CallAsync(ct => _client.CollectionExistsAsync(Collection, ct), cancellationToken).ConfigureAwait(false)) return null;
         global::Qdrant.Client.Grpc.CollectionInfo info;
@@ -82,11 +84,11 @@ public sealed class QdrantFaceIndex : IFaceIndex
         }
         catch (CollectionNotFoundException)
         {
-            return null;
+            return null; // deleted between the two calls
         }
         var modelId = info.Config.Metadata.TryGetValue(QdrantPayload.ModelIdKey, out var model) ? model.StringValue : "(none: not made by FaceVector)";
         _known = new CollectionInfo(Collection, (int)info.Config.Params.VectorsConfig.Params.Size, modelId, 0);
-        return _known with { Faces = (long)info.PointsCount };
+        return (_known with { Faces = (long)info.PointsCount }, info.PayloadSchema.Keys.ToList());
     }
 
     public async Task UpsertAsync(IReadOnlyList<FacePoint> faces, CancellationToken cancellationToken = default)

@@ -5,17 +5,19 @@ namespace FaceVector.Index.Tests.Contract;
 /// one on a fresh collection. Tests use <see cref="ContractFactAttribute"/>, so a subclass marked
 /// <see cref="RequiresQdrantUrlAttribute"/> is reported as skipped (with the reason) when no server is configured.
 /// </summary>
-public abstract class FaceIndexContract : IAsyncLifetime
+/// <typeparam name="TIndex">The store under test.</typeparam>
+public abstract class FaceIndexContract<TIndex> : IAsyncLifetime
+    where TIndex : IFaceIndex
 {
-    private IFaceIndex? _index;
+    private TIndex? _index;
 
-    protected IFaceIndex Index => _index ?? throw new InvalidOperationException("not initialised");
+    protected TIndex Index => _index ?? throw new InvalidOperationException("not initialised");
 
     /// <summary>Opens a store on a collection no other test uses.</summary>
-    protected abstract Task<IFaceIndex> OpenAsync(string collection);
+    protected abstract Task<TIndex> OpenAsync(string collection);
 
     /// <summary>A second instance on the same collection (same file or server).</summary>
-    protected Task<IFaceIndex> OpenAgainAsync() => OpenAsync(Index.Collection);
+    protected Task<TIndex> OpenAgainAsync() => OpenAsync(Index.Collection);
 
     public async Task InitializeAsync() => _index = await OpenAsync($"faces_{Guid.NewGuid():N}");
 
@@ -81,6 +83,8 @@ public abstract class FaceIndexContract : IAsyncLifetime
         var face = TestFaces.Face(1, "/a/1.jpg") with { Vector = [1f, 2f, 3f] };
         var upsert = await Assert.ThrowsAsync<ArgumentException>(() => Index.UpsertAsync([face]));
         Assert.Contains("Vector", upsert.Message, StringComparison.Ordinal);
+        var zero = await Assert.ThrowsAsync<ArgumentException>(() => Index.UpsertAsync([face with { Vector = new float[TestFaces.Dimension] }]));
+        Assert.Contains("Vector", zero.Message, StringComparison.Ordinal);
         var search = await Assert.ThrowsAsync<ArgumentException>(() => SearchAsync([1f, 2f, 3f]));
         Assert.Contains("Vector", search.Message, StringComparison.Ordinal);
     }

@@ -7,12 +7,12 @@ using Qdrant.Client;
 namespace FaceVector.Index.Tests.Contract;
 
 /// <summary>The contract against the embedded store on a temporary file.</summary>
-public sealed class SqliteFaceIndexContract : FaceIndexContract
+public sealed class SqliteFaceIndexContract : FaceIndexContract<SqliteFaceIndex>
 {
     private readonly TempDatabase _database = new();
 
-    protected override Task<IFaceIndex> OpenAsync(string collection) =>
-        Task.FromResult<IFaceIndex>(new SqliteFaceIndex(_database.Path, collection));
+    protected override Task<SqliteFaceIndex> OpenAsync(string collection) =>
+        Task.FromResult(new SqliteFaceIndex(_database.Path, collection));
 
     public override async Task DisposeAsync()
     {
@@ -22,19 +22,19 @@ public sealed class SqliteFaceIndexContract : FaceIndexContract
 }
 
 /// <summary>The contract against the Qdrant adapter talking gRPC to the in-process TEST DOUBLE (not a real Qdrant).</summary>
-public sealed class QdrantTestDoubleContract(QdrantDoubleServer server) : FaceIndexContract, IClassFixture<QdrantDoubleServer>
+public sealed class QdrantTestDoubleContract(QdrantDoubleServer server) : FaceIndexContract<QdrantFaceIndex>, IClassFixture<QdrantDoubleServer>
 {
-    protected override Task<IFaceIndex> OpenAsync(string collection) =>
-        Task.FromResult<IFaceIndex>(new QdrantFaceIndex(server.CreateClient(), new QdrantIndexOptions { Collection = collection, CallTimeout = TimeSpan.FromSeconds(10) }));
+    protected override Task<QdrantFaceIndex> OpenAsync(string collection) =>
+        Task.FromResult(new QdrantFaceIndex(server.CreateClient(), new QdrantIndexOptions { Collection = collection, CallTimeout = TimeSpan.FromSeconds(10) }));
 }
 
 /// <summary>The contract against a real Qdrant at <c>QDRANT_URL</c>; skipped when the variable is unset. Test collections are dropped afterwards.</summary>
 [RequiresQdrantUrl]
-public sealed class RealQdrantContract : FaceIndexContract
+public sealed class RealQdrantContract : FaceIndexContract<QdrantFaceIndex>
 {
     private readonly List<string> _collections = [];
 
-    protected override Task<IFaceIndex> OpenAsync(string collection)
+    protected override Task<QdrantFaceIndex> OpenAsync(string collection)
     {
         _collections.Add(collection);
         var options = new QdrantIndexOptions
@@ -44,7 +44,7 @@ public sealed class RealQdrantContract : FaceIndexContract
             Collection = collection,
             CallTimeout = TimeSpan.FromSeconds(30),
         };
-        return Task.FromResult<IFaceIndex>(new QdrantFaceIndex(options));
+        return Task.FromResult(new QdrantFaceIndex(options));
     }
 
     public override async Task DisposeAsync()
@@ -71,5 +71,16 @@ internal sealed class TempDatabase : IDisposable
     {
         try { Directory.Delete(Folder, recursive: true); }
         catch (IOException) { /* a child process may still hold it for a moment; temp files are harmless */ }
+    }
+}
+
+/// <summary>Reachability of the real Qdrant at <c>QDRANT_URL</c>, reported before the contract's own failures would be.</summary>
+public sealed class RealQdrantSmokeTests
+{
+    [QdrantFact]
+    public async Task The_server_answers_its_health_check()
+    {
+        using var client = new QdrantClient(RequiresQdrantUrlAttribute.Url!, Environment.GetEnvironmentVariable("QDRANT_API_KEY"), TimeSpan.FromSeconds(10));
+        Assert.False(string.IsNullOrEmpty((await client.HealthAsync()).Version));
     }
 }

@@ -46,7 +46,12 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         }
         Assert.Equal(Kills, kills);
 
+        // An instance opened before another process finishes the writing sees the result without reopening.
+        await using var watcher = new SqliteFaceIndex(_crashed.Path);
+        var before = await watcher.CountAsync();
         await RunToEndAsync(_crashed.Path);
+        Assert.True(before < Batches * BatchSize);
+        Assert.Equal(Batches * BatchSize, await watcher.CountAsync());
         await RunToEndAsync(_uninterrupted.Path);
         Assert.Equal(Batches, await CheckWholeBatchesAsync(_crashed.Path));
         Assert.Equal(await SnapshotAsync(_uninterrupted.Path), await SnapshotAsync(_crashed.Path));

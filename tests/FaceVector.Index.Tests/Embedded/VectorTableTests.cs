@@ -10,7 +10,7 @@ public sealed class VectorTableTests
     [InlineData(16, 9)]
     [InlineData(8, 5)]
     [InlineData(7, 6)]
-    public void Block_dot_products_equal_one_dot_per_row(int dimension, int rows)
+    public void Row_dot_products_match_a_dot_per_row_for_any_dimension(int dimension, int rows)
     {
         var query = TestFaces.Vector(1, dimension);
         var block = Enumerable.Range(0, rows).SelectMany(r => TestFaces.Vector(100 + r, dimension)).ToArray();

@@ -44,6 +44,21 @@ public sealed class QdrantFaceIndexTests(QdrantDoubleServer server) : IClassFixt
     }
 
     [Fact]
+    public async Task Ensure_adds_payload_indexes_missing_from_an_existing_collection()
+    {
+        var options = Options();
+        using var client = new QdrantClient(server.CreateClient());
+        await using var index = new QdrantFaceIndex(server.CreateClient(), options);
+        await index.EnsureCollectionAsync(TestFaces.Spec());
+        await client.DeleteCollectionAsync(options.Collection);
+        // As if a crash struck between creating the collection and its indexes:
+        await client.CreateCollectionAsync(options.Collection, new VectorParams { Size = TestFaces.Dimension, Distance = Distance.Cosine },
+            metadata: new Dictionary<string, Value> { ["facevector_model_id"] = TestFaces.Model });
+        await index.EnsureCollectionAsync(TestFaces.Spec());
+        Assert.Equal(4, (await client.GetCollectionInfoAsync(options.Collection)).PayloadSchema.Count);
+    }
+
+    [Fact]
     public async Task Transient_failures_are_retried_and_give_up_after_the_configured_count()
     {
         await using (var flaky = new QdrantFaceIndex(server.CreateClient(new FaultInjector(failFirst: 3)), Options(maxRetries: 3)))

@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using FaceVector.Core.Tests;
 using FaceVector.Grpc.V1;
 using FaceVector.Index;
 using FaceVector.Services.Hosting;
+using FaceVector.Services.Telemetry;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -113,6 +116,68 @@ public sealed class ResilienceTests : IDisposable
         Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
         Assert.Contains("models failed to load", ex.Status.Detail);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+    }
+
+    [Fact]
+    public async Task Search_balances_over_several_embedders_and_carries_on_when_one_stops()
+    {
+        ServiceHost first = await ServiceHost.StartAsync(FaceVectorRoles.Embedding, new Dictionary<string, string?>());
+        await using ServiceHost second = await ServiceHost.StartAsync(FaceVectorRoles.Embedding, new Dictionary<string, string?>());
+        Dictionary<string, string?> settings = SearchStackFixture.SearchSettings(first, Path.Combine(_dir, "faces.db"));
+        settings["FaceVector:Embedding:Addresses:1"] = second.Address.ToString();
+        await using ServiceHost search = await ServiceHost.StartAsync(FaceVectorRoles.Search, settings);
+        await Task.WhenAll(first.WaitServingAsync(TimeSpan.FromSeconds(60)), second.WaitServingAsync(TimeSpan.FromSeconds(60)));
+        await search.WaitServingAsync(TimeSpan.FromSeconds(30));
+        using var embedCalls = new EmbedCallCounter();
+        var client = new FaceSearch.FaceSearchClient(search.Channel);
+        var request = new SearchRequest { Image = Image("kit_harington/john1.jpeg") };
+
+        for (int i = 0; i < 6; i++)
+        {
+            await client.SearchAsync(request, ServiceHost.KeyHeaders);
+        }
+
+        Assert.True(embedCalls.On(first) > 0 && embedCalls.On(second) > 0, $"round robin: {embedCalls.On(first)} and {embedCalls.On(second)} calls");
+
+        // With one embedder gone, every search still succeeds on the other (retry on UNAVAILABLE, balancer skips it).
+        await first.DisposeAsync();
+        for (int i = 0; i < 4; i++)
+        {
+            await client.SearchAsync(request, ServiceHost.KeyHeaders);
+        }
+    }
+
+    /// <summary>Counts Embed calls per host from the "FaceVector" meter's request counter.</summary>
+    private sealed class EmbedCallCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<Meter, int> _calls = new();
+
+        public EmbedCallCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == FaceVectorMetrics.Name && instrument.Name == "facevector.rpc.requests")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    if (tag.Key == "rpc.method" && (string?)tag.Value == "/facevector.v1.FaceEmbedding/Embed")
+                    {
+                        _calls.AddOrUpdate(instrument.Meter, (int)value, (_, n) => n + (int)value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public int On(ServiceHost host) => _calls.GetValueOrDefault(host.Services.GetRequiredService<FaceVectorMetrics>().Meter);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -198,6 +198,17 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
     }
 
     [Fact]
+    public async Task Search_streamed_in_chunks_finds_what_a_single_message_finds()
+    {
+        SearchRequest request = Probe("kit_harington/john1.jpeg");
+        SearchReply unary = await stack.SearchClient.SearchAsync(request, ServiceHost.KeyHeaders);
+
+        SearchReply streamed = await stack.SearchClient.SearchChunkedAsync(request, request.Image, new CallOptions(ServiceHost.KeyHeaders), chunkBytes: 16 << 10);
+
+        Assert.Equal(unary, streamed);
+    }
+
+    [Fact]
     public async Task Stream_over_the_size_limit_is_refused()
     {
         using AsyncClientStreamingCall<ImageChunk, Grpc.V1.ImageFaces> call = stack.EmbeddingClient.EmbedStream(ServiceHost.KeyHeaders);

@@ -67,10 +67,19 @@ public sealed class ModelMismatchException(string collection, string expected, s
 public static class FacePointId
 {
     /// <summary>A name-based UUID (version 5 layout, SHA-256 truncated) of image hash, face index and model.</summary>
-    public static Guid For(string imageHash, int faceIndex, string modelId)
+    public static Guid For(string imageHash, int faceIndex, string modelId) => FromName($"{imageHash}\n{faceIndex}\n{modelId}");
+
+    /// <summary>
+    /// As <see cref="For(string, int, string)"/>, with the image path too: two copies of one photo at different
+    /// paths stay two sets of faces (each is found by its own path), and re-ingesting either overwrites only itself.
+    /// </summary>
+    public static Guid For(string imagePath, string imageHash, int faceIndex, string modelId) =>
+        FromName($"{imageHash}\n{faceIndex}\n{modelId}\n{imagePath}");
+
+    private static Guid FromName(string name)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{imageHash}\n{faceIndex}\n{modelId}"), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(name), hash);
         Span<byte> b = hash[..16];
         b[6] = (byte)((b[6] & 0x0F) | 0x50); // version 5
         b[8] = (byte)((b[8] & 0x3F) | 0x80); // RFC 4122 variant

@@ -12,12 +12,23 @@ public sealed record FaceIndexOptions
 
     /// <summary><c>sqlite</c> (default) or <c>qdrant</c>.</summary>
     public string Provider { get; init; } = SqliteProvider;
-    public string DbPath { get; init; } = "facevector.db";
+    public string DbPath { get; init; } = DefaultDbPath();
     public Uri? QdrantUrl { get; init; }
     public string? ApiKey { get; init; }
     public string Collection { get; init; } = DefaultCollection;
     /// <summary>Further Qdrant settings (timeouts, shards, HNSW...); endpoint, key and collection come from this record.</summary>
     public QdrantIndexOptions Qdrant { get; init; } = new();
+
+    /// <summary>Per-user data folder: <c>$XDG_DATA_HOME/facevector</c>, else <c>~/.local/share/facevector</c>.</summary>
+    public static string DefaultDataDirectory()
+    {
+        string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        string root = !string.IsNullOrWhiteSpace(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        return Path.Combine(root, "facevector");
+    }
+
+    /// <summary>The embedded store used when no <c>--db</c> or <c>--qdrant</c> is given.</summary>
+    public static string DefaultDbPath() => Path.Combine(DefaultDataDirectory(), "faces.db");
 
     /// <summary>
     /// Reads the CLI's <c>--db FILE</c> or <c>--qdrant URL</c> (plus <c>--api-key</c>, <c>--collection</c>); neither means

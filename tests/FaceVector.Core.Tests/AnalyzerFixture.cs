@@ -9,7 +9,7 @@ public sealed class AnalyzerFixture : IDisposable
 
     public AnalyzerFixture()
     {
-        Analyzer = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestData.Models });
+        Analyzer = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestModels.Directory });
         _facesDev = new(() =>
         {
             var batch = new BatchAnalyzer(Analyzer);

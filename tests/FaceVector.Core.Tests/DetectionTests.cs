@@ -46,7 +46,7 @@ public sealed class DetectionTests(AnalyzerFixture fixture) : IClassFixture<Anal
         ImageFaces faces = fixture.Analyzer.Analyze(TestData.FacesDevFile("sheldon/sheldon1.png"));
         Assert.Single(faces.Faces);
         Assert.True(faces.Retried);
-        using var noRetry = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestData.Models, PadAndRetry = false });
+        using var noRetry = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestModels.Directory, PadAndRetry = false });
         Assert.Empty(noRetry.Analyze(TestData.FacesDevFile("sheldon/sheldon1.png"), embed: false).Faces);
     }
 
@@ -69,7 +69,7 @@ public sealed class DetectionTests(AnalyzerFixture fixture) : IClassFixture<Anal
     [Fact]
     public void Minimum_face_size_drops_small_faces()
     {
-        using var strict = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestData.Models, MinFaceSize = 60 });
+        using var strict = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestModels.Directory, MinFaceSize = 60 });
         IReadOnlyList<Face> all = fixture.Analyzer.Analyze(TestData.FacesDevFile("_groups/solvay1927.jpg"), embed: false).Faces;
         IReadOnlyList<Face> large = strict.Analyze(TestData.FacesDevFile("_groups/solvay1927.jpg"), embed: false).Faces;
         Assert.True(large.Count < all.Count);
@@ -81,7 +81,7 @@ public sealed class DetectionTests(AnalyzerFixture fixture) : IClassFixture<Anal
     [InlineData("face_detection_yunet_2023mar.onnx")]
     public void Other_detectors_find_the_same_people(string detector)
     {
-        using var other = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestData.Models, Detector = detector });
+        using var other = new FaceAnalyzer(new FaceAnalyzerOptions { Models = TestModels.Directory, Detector = detector });
         Face reference = fixture.Analyzer.Analyze(TestData.FacesDevFile("barack_obama/obama.jpg")).Largest!;
         Face found = other.Analyze(TestData.FacesDevFile("barack_obama/obama.jpg")).Largest!;
         Assert.True(Similarity.Cosine(reference.Embedding!, found.Embedding!) > 0.9f);

@@ -28,7 +28,7 @@ public sealed class ModelTests : IDisposable
     [Fact]
     public void Shared_model_files_match_the_catalog_sha256()
     {
-        foreach (string file in TestData.Models.Files())
+        foreach (string file in TestModels.Directory.Files())
         {
             KnownModel? known = ModelCatalog.Find(file);
             Assert.NotNull(known);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using FaceVector.Cli.Remote;
-using FaceVector.Core.Tests;
 using FaceVector.Grpc.V1;
 using FaceVector.Services.Hosting;
 using Google.Protobuf;
@@ -18,10 +17,19 @@ public sealed class CliTests(SearchStackFixture stack)
 {
     private static readonly string Obama = TestData.FacesDevFile("barack_obama/obama.jpg");
 
+    /// <summary>The services' key, as a user would set it for the CLI.</summary>
+    private static readonly Dictionary<string, string?> KeyEnvironment = new() { ["FACEVECTOR_API_KEY"] = ServiceHost.ApiKey };
+
+    private static async Task<(int, string, string)> RunAsync(params string[] args)
+    {
+        CliRun run = await FaceVectorProcess.RunAsync(args, KeyEnvironment);
+        return (run.ExitCode, run.Stdout, run.Stderr);
+    }
+
     [Fact]
     public async Task Remote_search_prints_the_search_json_shape()
     {
-        (int code, string stdout, string stderr) = await CliProcess.RunAsync("remote", "search", "--server", stack.Search.Address.ToString(), "--query", Obama, "--top", "20", "--json");
+        (int code, string stdout, string stderr) = await RunAsync("remote", "search", "--server", stack.Search.Address.ToString(), "--query", Obama, "--top", "20", "--json");
 
         Assert.True(code == 0, stderr);
         using JsonDocument doc = JsonDocument.Parse(stdout);
@@ -41,8 +49,8 @@ public sealed class CliTests(SearchStackFixture stack)
     public async Task Remote_embed_prints_what_local_embed_prints(string relative, int exitCode)
     {
         string file = Path.GetFullPath(TestData.FacesDevFile(relative));
-        Task<(int, string, string)> local = CliProcess.RunAsync("embed", file, "--json");
-        (int code, string remote, string stderr) = await CliProcess.RunAsync("remote", "embed", "--server", stack.Embedder.Address.ToString(), file, "--json");
+        Task<(int, string, string)> local = RunAsync("embed", file, "--json");
+        (int code, string remote, string stderr) = await RunAsync("remote", "embed", "--server", stack.Embedder.Address.ToString(), file, "--json");
         (int localCode, string localJson, _) = await local;
 
         Assert.True(code == exitCode, stderr);
@@ -53,7 +61,7 @@ public sealed class CliTests(SearchStackFixture stack)
     [Fact]
     public async Task Remote_commands_with_a_wrong_key_fail_with_the_status()
     {
-        (int code, _, string stderr) = await CliProcess.RunAsync("remote", "search", "--server", stack.Search.Address.ToString(), "--api-key", "nope", "--query", Obama);
+        (int code, _, string stderr) = await RunAsync("remote", "search", "--server", stack.Search.Address.ToString(), "--api-key", "nope", "--query", Obama);
 
         Assert.Equal(RemoteErrors.ServiceError, code);
         Assert.Contains("Unauthenticated", stderr);
@@ -78,7 +86,7 @@ public sealed class CliTests(SearchStackFixture stack)
     {
         string dir = Directory.CreateTempSubdirectory("facevector-serve-").FullName;
         int port = FreePort();
-        using Process serve = Process.Start(CliProcess.StartInfo("serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", Path.Combine(dir, "faces.db")))!;
+        using Process serve = FaceVectorProcess.Start(["serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", Path.Combine(dir, "faces.db")], KeyEnvironment);
         try
         {
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using FaceVector.Core.Tests;
 using FaceVector.Grpc.V1;
 using FaceVector.Index;
 using FaceVector.Services.Hosting;

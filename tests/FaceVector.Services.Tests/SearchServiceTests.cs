@@ -1,4 +1,3 @@
-using FaceVector.Core.Tests;
 using FaceVector.Grpc.V1;
 using Google.Protobuf;
 using Grpc.Core;

@@ -1,5 +1,4 @@
 using FaceVector.Core.Pipeline;
-using FaceVector.Core.Tests;
 using FaceVector.Grpc.V1;
 using FaceVector.Index;
 using FaceVector.Services.Hosting;

@@ -1,4 +1,3 @@
-using FaceVector.Core.Tests;
 using FaceVector.Services.Hosting;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FaceVector.Cli.Bench;
 using FaceVector.Core.Benchmarks;
 using FaceVector.Core.Pipeline;
 
@@ -13,8 +14,86 @@ internal static class BenchCommand
         var bench = new Command("bench", "Benchmarks that print ratios against a baseline measured in the same run.");
         bench.Add(BuildPipeline());
         bench.Add(Remote.LoadBenchCommand.Build());
+        bench.Add(BuildEmbed());
+        bench.Add(BuildIngest());
+        bench.Add(BuildIndex());
         return bench;
     }
+
+    private static Command BuildIngest()
+    {
+        var models = new ModelOptions();
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos (a few hundred make a fair test)", Required = true };
+        var command = new Command("ingest", "Files/s and faces/s of bulk ingest into a fresh embedded store against the naive one-image-at-a-time way, in the same run.") { images };
+        models.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            string work = Directory.CreateTempSubdirectory("facevector-bench-ingest-").FullName;
+            try
+            {
+                var (baseline, pipeline) = await Ingestion.IngestBenchmark.RunAsync(models.ToAnalyzerOptions(parse), parse.GetValue(images)!.FullName, work, m => Console.Error.WriteLine(m), ct);
+                var inv = CultureInfo.InvariantCulture;
+                Console.WriteLine($"{"configuration",-52} {"files",6} {"faces",6} {"wall s",7} {"files/s",8} {"faces/s",8} {"x base",7} {"cores",6}");
+                foreach (Ingestion.IngestRun run in new[] { baseline, pipeline })
+                {
+                    Console.WriteLine(string.Format(inv, "{0,-52} {1,6} {2,6} {3,7:0.00} {4,8:0.00} {5,8:0.00} {6,7:0.00} {7,6:0.00}",
+                        run.Name, run.Files, run.Faces, run.Elapsed.TotalSeconds, run.FilesPerSecond, run.FacesPerSecond, run.FilesPerSecond / baseline.FilesPerSecond, run.CoresUsed));
+                }
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildIndex()
+    {
+        var million = new Option<bool>("--million") { Description = "Also measure 1,000,000 faces (needs ~3 GB of memory)" };
+        var command = new Command("index", "Exact vector search latency (p50/p99) and memory at 10k and 100k faces against the memory-bandwidth bound measured in the same run; int8 scan; store open time.") { million };
+        command.SetAction(async (parse, ct) =>
+        {
+            var benchmark = new Index.Benchmarks.VectorSearchBenchmark(new Index.Benchmarks.VectorSearchBenchmarkOptions { IncludeMillion = parse.GetValue(million) });
+            var result = await benchmark.RunAsync(new SyncProgress<string>(m => Console.Error.WriteLine(m)), ct);
+            Console.WriteLine(result.ToTable());
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildEmbed()
+    {
+        var models = new ModelOptions();
+        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos to embed (e.g. faces-dev)", Required = true };
+        var processFiles = new Option<int>("--process-files") { Description = "Photos for the process-per-photo measurement (each child loads the models)", DefaultValueFactory = _ => 8 };
+        var rounds = new Option<int>("--rounds") { Description = "Passes over the folder for the in-process measurements", DefaultValueFactory = _ => 1 };
+        var command = new Command("embed", "Images/s of bulk embedding against one photo at a time: a process per photo, one process looping, and one process with every core busy.") { images, processFiles, rounds };
+        models.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            FaceAnalyzerOptions options = models.ToAnalyzerOptions(parse);
+            List<string> files = ImageFiles(parse.GetValue(images)!);
+            int cores = parse.GetValue(models.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
+            int spawned = Math.Clamp(parse.GetValue(processFiles), 1, files.Count);
+            Console.WriteLine($"{files.Count} files ({spawned} for the process-per-photo run), {parse.GetValue(rounds)} round(s), {Environment.ProcessorCount} cores");
+            Action<string> log = m => Console.Error.WriteLine(m);
+            log("measuring: a process per photo");
+            PipelineRun perProcess = await ProcessPerImage.MeasureAsync(options, files[..spawned], $"(a) a process per photo: embed FILE --json x{spawned}", ct);
+            PipelineRun loop = await PipelineBenchmark.MeasureAsync(options, files, "(b) one process, one photo at a time", 1, options.Runtime.IntraOpThreads, parse.GetValue(rounds), log, ct);
+            PipelineRun bulk = await PipelineBenchmark.MeasureAsync(options, files, $"(c) one process, bulk: {cores} photos in flight", cores, options.Runtime.IntraOpThreads, parse.GetValue(rounds), log, ct);
+            PrintRuns([perProcess, loop, bulk], baseline: loop);
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<string> ImageFiles(DirectoryInfo dir) =>
+        dir.Exists
+            ? [.. ImageFileEnumerator.Enumerate(dir.FullName).Where(ImageFileEnumerator.HasImageExtension)]
+            : throw new CliException($"--images: folder not found: {dir.FullName}");
 
     private static Command BuildPipeline()
     {
@@ -26,7 +105,7 @@ internal static class BenchCommand
         command.SetAction(async (parse, ct) =>
         {
             FaceAnalyzerOptions options = models.ToAnalyzerOptions(parse);
-            List<string> files = [.. ImageFileEnumerator.Enumerate(parse.GetValue(images)!.FullName).Where(ImageFileEnumerator.HasImageExtension)];
+            List<string> files = ImageFiles(parse.GetValue(images)!);
             Console.WriteLine($"{files.Count} files, {parse.GetValue(rounds)} round(s), {Environment.ProcessorCount} cores");
             PipelineBenchmarkResult result = await PipelineBenchmark.RunAsync(options, files, parse.GetValue(rounds), parse.GetValue(models.Threads), m => Console.Error.WriteLine(m), ct);
             Print(result);
@@ -38,14 +117,7 @@ internal static class BenchCommand
     private static void Print(PipelineBenchmarkResult result)
     {
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine();
-        Console.WriteLine($"{"configuration",-52} {"images",7} {"faces",6} {"wall s",7} {"img/s",7} {"x base",7} {"cores",6}");
-        foreach (PipelineRun run in result.Runs)
-        {
-            Console.WriteLine(string.Format(inv, "{0,-52} {1,7} {2,6} {3,7:0.00} {4,7:0.00} {5,7:0.00} {6,6:0.00}",
-                run.Name, run.Images, run.Faces, run.Elapsed.TotalSeconds, run.ImagesPerSecond, result.SpeedupOf(run), run.CoresUsed));
-        }
-
+        PrintRuns(result.Runs, result.Baseline);
         Console.WriteLine();
         Console.WriteLine("time per stage (sum over images, ms per image):");
         Console.WriteLine($"{"configuration",-52} {"decode",7} {"detect",7} {"align",7} {"embed",7}");
@@ -55,6 +127,20 @@ internal static class BenchCommand
             StageTimings s = run.Stages;
             Console.WriteLine(string.Format(inv, "{0,-52} {1,7:0.0} {2,7:0.0} {3,7:0.0} {4,7:0.0}",
                 run.Name, s.Decode.TotalMilliseconds / n, s.Detect.TotalMilliseconds / n, s.Align.TotalMilliseconds / n, s.Embed.TotalMilliseconds / n));
+        }
+    }
+
+    /// <summary>One row per run with its speed relative to <paramref name="baseline"/>; cores "-" where CPU time is unknown.</summary>
+    private static void PrintRuns(IReadOnlyList<PipelineRun> runs, PipelineRun baseline)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine();
+        Console.WriteLine($"{"configuration",-52} {"images",7} {"faces",6} {"wall s",7} {"img/s",7} {"x base",7} {"cores",6}");
+        foreach (PipelineRun run in runs)
+        {
+            string cores = run.CpuTime > TimeSpan.Zero ? run.CoresUsed.ToString("0.00", inv) : "-";
+            Console.WriteLine(string.Format(inv, "{0,-52} {1,7} {2,6} {3,7:0.00} {4,7:0.00} {5,7:0.00} {6,6}",
+                run.Name, run.Images, run.Faces, run.Elapsed.TotalSeconds, run.ImagesPerSecond, run.ImagesPerSecond / baseline.ImagesPerSecond, cores));
         }
     }
 }

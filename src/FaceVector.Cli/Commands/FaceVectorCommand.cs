@@ -12,7 +12,13 @@ public static class FaceVectorCommand
         root.Add(SearchCommand.Build());
         root.Add(AnalyzeCommands.BuildDetect());
         root.Add(AnalyzeCommands.BuildEmbed());
+        root.Add(IndexCommands.BuildIndex());
+        root.Add(IndexCommands.BuildQuery());
+        root.Add(IndexCommands.BuildDelete());
+        root.Add(IndexCommands.BuildStats());
+        root.Add(IndexCommands.BuildIngestReport());
         root.Add(ModelsCommand.Build());
+        root.Add(EvalCommand.Build());
         root.Add(BenchCommand.Build());
         root.Add(ServeCommand.Build());
         root.Add(RemoteCommands.Build());

@@ -60,7 +60,7 @@ internal static class SearchCommand
             }
             else
             {
-                PrintText(result, minScore, analyzer.ModelId);
+                PrintText(result, minScore, analyzer.ModelId, analyzer.ExecutionProvider);
             }
 
             return 0;
@@ -68,11 +68,11 @@ internal static class SearchCommand
         return command;
     }
 
-    private static void PrintText(FolderSearchResult result, float threshold, string modelId)
+    private static void PrintText(FolderSearchResult result, float threshold, string modelId, string provider)
     {
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine($"query  {result.Query.Path}  face {Box(result.Query.Box)}");
-        Console.WriteLine($"model  {modelId}  threshold {threshold.ToString("0.00", inv)}");
+        Console.WriteLine($"model  {modelId}  threshold {threshold.ToString("0.00", inv)}  provider {provider}");
         Console.WriteLine($"{result.Matches.Count} match(es), best first:");
         Console.WriteLine("score   path  [x1,y1,x2,y2]");
         foreach (SearchMatch m in result.Matches)

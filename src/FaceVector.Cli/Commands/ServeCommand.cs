@@ -45,7 +45,7 @@ internal static class ServeCommand
     }
 
     /// <summary>The command line as service settings (docs/services.md); flags not given leave configuration as it is.</summary>
-    public static Dictionary<string, string?> Settings(ParseResult parse, ModelOptions models, StoreOptions store)
+    public static Dictionary<string, string?> Settings(ParseResult parse, ModelOptions models, StoreOptions? store)
     {
         var inv = CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -53,48 +53,22 @@ internal static class ServeCommand
             ["FaceVector:Models:Directory"] = parse.GetValue(models.Models),
             ["FaceVector:Models:Detector"] = parse.GetValue(models.Detector),
             ["FaceVector:Models:Recognizer"] = parse.GetValue(models.Recognizer),
-            ["FaceVector:Models:MinFaceSize"] = parse.GetValue(models.MinFace).ToString(inv),
+            ["FaceVector:Models:MinFaceSize"] = parse.GetValue(models.MinFace)?.ToString(inv),
             ["FaceVector:Models:MaxPixels"] = parse.GetValue(models.MaxPixels).ToString(inv),
             ["FaceVector:Models:IntraOpThreads"] = parse.GetValue(models.IntraOpThreads).ToString(inv),
             ["FaceVector:Models:Provider"] = parse.GetValue(models.Provider),
             ["FaceVector:Inference:MaxConcurrency"] = parse.GetValue(models.Threads).ToString(inv),
         };
-        if (parse.GetValue(store.Qdrant) is { } qdrant)
+        if (store is not null)
         {
-            settings["FaceVector:Index:Provider"] = "qdrant";
-            settings["FaceVector:Index:QdrantUrl"] = qdrant;
-        }
-        else if (parse.GetValue(store.Db) is { } db)
-        {
-            settings["FaceVector:Index:Provider"] = "sqlite";
-            settings["FaceVector:Index:DbPath"] = db.FullName;
+            Index.FaceIndexOptions index = store.ToIndexOptions(parse);
+            settings["FaceVector:Index:Provider"] = index.Provider;
+            settings["FaceVector:Index:DbPath"] = index.DbPath;
+            settings["FaceVector:Index:QdrantUrl"] = index.QdrantUrl?.ToString();
+            settings["FaceVector:Index:QdrantApiKey"] = index.ApiKey;
+            settings["FaceVector:Index:Collection"] = index.Collection;
         }
 
-        settings["FaceVector:Index:Collection"] = parse.GetValue(store.Collection);
         return settings.Where(s => s.Value is not null).ToDictionary();
-    }
-}
-
-/// <summary>Where the faces are kept: <c>--db FILE</c> (embedded SQLite, the default) or <c>--qdrant URL</c>.</summary>
-internal sealed class StoreOptions
-{
-    public Option<FileInfo?> Db { get; } = new("--db") { Description = "SQLite face store (default: $XDG_DATA_HOME/facevector/faces.db or ~/.local/share/facevector/faces.db)" };
-
-    public Option<string?> Qdrant { get; } = new("--qdrant") { Description = "Qdrant gRPC URL instead of the embedded store, e.g. http://localhost:6334" };
-
-    public Option<string?> Collection { get; } = new("--collection") { Description = "Collection name (default faces)" };
-
-    public void AddTo(Command command)
-    {
-        command.Add(Db);
-        command.Add(Qdrant);
-        command.Add(Collection);
-        command.Validators.Add(r =>
-        {
-            if (r.GetResult(Db) is not null && r.GetResult(Qdrant) is not null)
-            {
-                r.AddError("--db and --qdrant exclude each other");
-            }
-        });
     }
 }

@@ -18,6 +18,9 @@ internal static class Json
 
     public static JsonSerializerOptions Compact { get; } = new(Options) { WriteIndented = false };
 
+    /// <summary>snake_case, for keys that sit beside FaceVector.Evaluation's snake_case reports.</summary>
+    public static JsonSerializerOptions SnakeCase { get; } = new(Options) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static void Write<T>(T value, bool indented = true) =>
         Console.Out.WriteLine(JsonSerializer.Serialize(value, indented ? Options : Compact));
 

@@ -9,7 +9,7 @@ namespace FaceVector.Cli.Output;
 internal sealed class ProgressBar : IDisposable
 {
     private readonly string _label;
-    private readonly int? _total;
+    private int? _total;
     private readonly bool _enabled;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _lock = new();
@@ -24,6 +24,15 @@ internal sealed class ProgressBar : IDisposable
         _label = label;
         _total = total;
         _enabled = enabled && !Console.IsErrorRedirected;
+    }
+
+    /// <summary>Sets the total once it is known (after a folder scan).</summary>
+    public void SetTotal(int total)
+    {
+        lock (_lock)
+        {
+            _total = total;
+        }
     }
 
     /// <summary>Records one finished unit, with how many items (faces) it produced and whether it failed.</summary>

@@ -37,43 +37,52 @@ public static class PipelineBenchmark
         var runs = new List<PipelineRun>();
         foreach ((string name, int dop, int intra) in configs)
         {
-            using var analyzer = new FaceAnalyzer(options with { Runtime = options.Runtime with { IntraOpThreads = intra } });
-            // Warm-up: the first runs pay for session initialisation and JIT.
-            foreach (string f in files.Take(Math.Min(4, files.Count)))
-            {
-                new BatchAnalyzer(analyzer, 1).AnalyzeOne(f);
-            }
-
-            log?.Invoke($"measuring: {name}");
-            var batch = new BatchAnalyzer(analyzer, dop);
-            int images = 0, faces = 0;
-            var stages = default(StageTimings);
-            TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            long t0 = Stopwatch.GetTimestamp();
-            for (int r = 0; r < rounds; r++)
-            {
-                if (dop == 1)
-                {
-                    foreach (string f in files)
-                    {
-                        Count(batch.AnalyzeOne(f), ref images, ref faces, ref stages);
-                    }
-                }
-                else
-                {
-                    await foreach (ImageResult res in batch.AnalyzeAsync(files, cancellationToken: cancellationToken).ConfigureAwait(false))
-                    {
-                        Count(res, ref images, ref faces, ref stages);
-                    }
-                }
-            }
-
-            TimeSpan elapsed = Stopwatch.GetElapsedTime(t0);
-            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-            runs.Add(new PipelineRun(name, dop, intra, images, faces, elapsed, cpu, stages));
+            runs.Add(await MeasureAsync(options, files, name, dop, intra, rounds, log, cancellationToken).ConfigureAwait(false));
         }
 
         return new PipelineBenchmarkResult(runs, files.Count, rounds);
+    }
+
+    /// <summary>
+    /// Measures one configuration: <paramref name="parallelism"/> images in flight (1: a plain loop, no batching),
+    /// each model run on <paramref name="intraOpThreads"/> threads. Model loading and a short warm-up are not timed.
+    /// </summary>
+    public static async Task<PipelineRun> MeasureAsync(FaceAnalyzerOptions options, IReadOnlyList<string> files, string name, int parallelism, int intraOpThreads, int rounds = 1, Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        using var analyzer = new FaceAnalyzer(options with { Runtime = options.Runtime with { IntraOpThreads = intraOpThreads } });
+        // Warm-up: the first runs pay for session initialisation and JIT.
+        foreach (string f in files.Take(Math.Min(4, files.Count)))
+        {
+            new BatchAnalyzer(analyzer, 1).AnalyzeOne(f);
+        }
+
+        log?.Invoke($"measuring: {name}");
+        var batch = new BatchAnalyzer(analyzer, parallelism);
+        int images = 0, faces = 0;
+        var stages = default(StageTimings);
+        TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        long t0 = Stopwatch.GetTimestamp();
+        for (int r = 0; r < rounds; r++)
+        {
+            if (parallelism == 1)
+            {
+                foreach (string f in files)
+                {
+                    Count(batch.AnalyzeOne(f), ref images, ref faces, ref stages);
+                }
+            }
+            else
+            {
+                await foreach (ImageResult res in batch.AnalyzeAsync(files, cancellationToken: cancellationToken).ConfigureAwait(false))
+                {
+                    Count(res, ref images, ref faces, ref stages);
+                }
+            }
+        }
+
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(t0);
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        return new PipelineRun(name, parallelism, intraOpThreads, images, faces, elapsed, cpu, stages);
     }
 
     private static void Count(ImageResult result, ref int images, ref int faces, ref StageTimings stages)

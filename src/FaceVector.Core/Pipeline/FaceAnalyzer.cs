@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FaceVector.Core.Alignment;
 using FaceVector.Core.Detection;
 using FaceVector.Core.Imaging;
 using FaceVector.Core.Models;
@@ -82,10 +83,17 @@ public sealed class FaceAnalyzer : IDisposable
 
         TimeSpan align = TimeSpan.Zero, embedTime = TimeSpan.Zero;
         float[][]? embeddings = null;
+        float[]? sharpness = null;
         if (embed && detections.Count > 0)
         {
             long t2 = Stopwatch.GetTimestamp();
             AlignedFaces aligned = _embedder.Align(loaded.Image, detections);
+            sharpness = new float[detections.Count];
+            for (int i = 0; i < sharpness.Length; i++)
+            {
+                sharpness[i] = FaceQuality.Sharpness(aligned.Face(i), _embedder.Options.InputMean, _embedder.Options.InputStd);
+            }
+
             align = Stopwatch.GetElapsedTime(t2);
             long t3 = Stopwatch.GetTimestamp();
             embeddings = _embedder.Embed(aligned);
@@ -96,7 +104,7 @@ public sealed class FaceAnalyzer : IDisposable
         for (int i = 0; i < faces.Length; i++)
         {
             FaceDetection d = detections[i];
-            faces[i] = new Face(i, d.Box, d.Score, d.Keypoints, embeddings?[i]);
+            faces[i] = new Face(i, d.Box, d.Score, d.Keypoints, embeddings?[i]) { Sharpness = sharpness?[i] };
         }
 
         return new ImageFaces(source, loaded.Image.Width, loaded.Image.Height, loaded.Format, loaded.Sha256, faces,

@@ -5,7 +5,11 @@ namespace FaceVector.Core.Pipeline;
 /// <summary>A face with its embedding.</summary>
 /// <param name="Index">Position in the image's face list (by descending detector score).</param>
 /// <param name="Embedding">Unit-length embedding, or null when only detection was asked for.</param>
-public sealed record Face(int Index, BoundingBox Box, float Score, IReadOnlyList<float> Keypoints, float[]? Embedding);
+public sealed record Face(int Index, BoundingBox Box, float Score, IReadOnlyList<float> Keypoints, float[]? Embedding)
+{
+    /// <summary>Variance of the Laplacian of the aligned crop (see <see cref="Alignment.FaceQuality.Sharpness"/>); null when not embedded.</summary>
+    public float? Sharpness { get; init; }
+}
 
 /// <summary>Time spent in each stage for one image.</summary>
 public readonly record struct StageTimings(TimeSpan Decode, TimeSpan Detect, TimeSpan Align, TimeSpan Embed)

@@ -57,6 +57,8 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
     /// </summary>
     public int BatchSize { get; }
 
+    public ArcFaceOptions Options => _options;
+
     public string ModelName { get; }
 
     public string ModelId { get; }
@@ -148,4 +150,10 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
 }
 
 /// <summary>Faces aligned to 112x112 and normalised, ready for the recognizer: Count x [3,112,112] floats.</summary>
-public sealed record AlignedFaces(float[] Tensor, int Count);
+public sealed record AlignedFaces(float[] Tensor, int Count)
+{
+    private const int Plane = 3 * FaceAligner.Size * FaceAligner.Size;
+
+    /// <summary>The [3,112,112] slice of face <paramref name="index"/>.</summary>
+    public ReadOnlySpan<float> Face(int index) => Tensor.AsSpan(index * Plane, Plane);
+}

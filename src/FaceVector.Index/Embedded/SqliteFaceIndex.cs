@@ -48,6 +48,7 @@ public sealed class SqliteFaceIndex : IFaceIndex
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Collection);
         Collection = options.Collection;
         Path = System.IO.Path.GetFullPath(options.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = Path,

@@ -1,6 +1,4 @@
-using FaceVector.Core.Models;
-
-namespace FaceVector.Core.Tests;
+namespace FaceVector.Testing;
 
 /// <summary>
 /// Locates the shared test images and models: <c>FACEVECTOR_SHARED</c> if set, else the <c>shared</c> folder beside
@@ -17,9 +15,7 @@ public static class TestData
     public static string Awkward => Path.Combine(Shared, "data", "awkward");
 
     public static string ModelsPath =>
-        Environment.GetEnvironmentVariable(ModelDirectory.EnvironmentVariable) is { Length: > 0 } env ? env : Path.Combine(Shared, "models");
-
-    public static ModelDirectory Models => new(ModelsPath, "tests");
+        Environment.GetEnvironmentVariable("FACEVECTOR_MODELS") is { Length: > 0 } env ? env : Path.Combine(Shared, "models");
 
     public static string FacesDevFile(string relative) => Path.Combine(FacesDev, relative);
 

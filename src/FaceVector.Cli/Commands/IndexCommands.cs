@@ -1,0 +1,358 @@
+using System.CommandLine;
+using System.Globalization;
+using FaceVector.Cli.Output;
+using FaceVector.Core.Imaging;
+using FaceVector.Core.Pipeline;
+using FaceVector.Core.Search;
+using FaceVector.Index;
+using FaceVector.Ingestion;
+
+namespace FaceVector.Cli.Commands;
+
+/// <summary><c>index</c>, <c>query</c>, <c>delete</c>, <c>stats</c> and <c>ingest report</c>: the persistent face index.</summary>
+internal static class IndexCommands
+{
+    public static Command BuildIndex()
+    {
+        var models = new ModelOptions();
+        var store = new StoreOptions();
+        var folders = new Argument<string[]>("DIR") { Description = "Folders of photos (recursive)", Arity = ArgumentArity.ZeroOrMore };
+        var include = new Option<string[]>("--include") { Description = "Glob of files to take, relative to each folder (e.g. **/*.jpg); repeatable" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Glob of files to leave out; repeatable" };
+        var list = new Option<FileInfo?>("--list") { Description = "A file listing photo paths, one per line" };
+        var sync = new Option<bool>("--sync") { Description = "Also remove the faces of files that are no longer in the folders" };
+        var tags = new Option<string[]>("--tag") { Description = "Tag every face of this run: key=value; repeatable" };
+        var minScore = new Option<float?>("--min-score") { Description = "Skip faces with a lower detection score" };
+        var minSharpness = new Option<float?>("--min-sharpness") { Description = "Skip blurry faces: Laplacian variance of the aligned crop below this (e.g. 30)" };
+        var maxYaw = new Option<float?>("--max-yaw") { Description = "Skip profile faces: nose offset from the eyes' midpoint above this many eye distances (e.g. 0.5)" };
+        var command = new Command("index", "Embed every face under the folders once and keep them in the index (incremental: unchanged files are skipped; resumable after a crash).")
+        {
+            folders, include, exclude, list, sync, tags, minScore, minSharpness, maxYaw,
+        };
+        models.AddTo(command);
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var source = new IngestSource
+            {
+                Folders = parse.GetValue(folders) ?? [],
+                Include = parse.GetValue(include) ?? [],
+                Exclude = parse.GetValue(exclude) ?? [],
+                ListFile = parse.GetValue(list)?.FullName,
+            };
+            if (source.Folders.Count == 0 && source.ListFile is null)
+            {
+                return CliErrors.Fail("index: give at least one folder or --list FILE");
+            }
+
+            if (source.Folders.FirstOrDefault(f => !Directory.Exists(f) && !File.Exists(f)) is string missing)
+            {
+                return CliErrors.Fail($"index: folder not found: {missing}");
+            }
+
+            var gates = new QualityGates(parse.GetValue(models.MinFace) ?? 20, parse.GetValue(minScore), parse.GetValue(minSharpness), parse.GetValue(maxYaw));
+            // The detector keeps small faces so that the gate can report them as skipped rather than drop them silently.
+            using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse) with { MinFaceSize = 0 });
+            await using IFaceIndex index = store.OpenIndex(parse);
+            using var journal = new IngestJournal(store.JournalPath(parse));
+            var options = new IngestOptions
+            {
+                Parallelism = parse.GetValue(models.Threads),
+                Gates = gates,
+                Sync = parse.GetValue(sync),
+                Tags = ParseTags(parse.GetValue(tags)),
+                MaxFileBytes = new ImageLoaderOptions().MaxFileBytes,
+            };
+            var pipeline = new IngestPipeline(new LocalImageEmbedder(analyzer), index, journal, options, log: m => Console.Error.WriteLine(m));
+            IngestSummary summary;
+            using (var bar = new ProgressBar("indexing", null))
+            {
+                IngestProgress last = new(0, 0, 0, 0, 0, 0);
+                var progress = new SyncProgress<IngestProgress>(p =>
+                {
+                    bar.SetTotal(p.Total);
+                    // Spread the batch's faces and failures over its files so rates and the error count stay right.
+                    int files = p.Done - last.Done, faces = (int)(p.Faces - last.Faces), failed = p.Failed - last.Failed;
+                    for (int i = 0; i < files; i++)
+                    {
+                        bar.Advance(i == 0 ? faces : 0, i < failed);
+                    }
+
+                    last = p;
+                });
+                summary = await RunWithModelGuard(() => pipeline.RunAsync(source, progress, ct));
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Format(inv,
+                "{0} files: {1} embedded, {2} unchanged, {3} same content, {4} failed, {5} without a face; {6} faces indexed, {7} faces skipped by quality gates, {8} removed files; {9:0.0} s ({10:0.0} files/s, {11:0.0} faces/s)",
+                summary.Files, summary.Embedded, summary.Unchanged, summary.Touched, summary.Failed, summary.NoFace, summary.FacesIndexed, summary.FacesSkipped,
+                summary.Removed, summary.Elapsed.TotalSeconds, summary.FilesPerSecond, summary.FacesPerSecond));
+            Console.WriteLine($"index: {DescribeStore(store, parse)}; journal: {journal.Path}");
+            if (summary.Failed > 0 || summary.FacesSkipped > 0)
+            {
+                Console.WriteLine("see what was left out and why: facevector ingest report" + StoreArguments(parse, store));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command BuildQuery()
+    {
+        var models = new ModelOptions();
+        var store = new StoreOptions();
+        var query = new Option<FileInfo>("--query", "-q") { Description = "Photo of the person to find (its largest face is used)", Required = true };
+        var top = new Option<int>("--top", "-n") { Description = "Number of matches", DefaultValueFactory = _ => 10 };
+        var threshold = new Option<float?>("--threshold") { Description = "Keep scores above this (default: the recognizer's recommended threshold)" };
+        var filters = new Option<string[]>("--filter") { Description = "path=FILE, folder=DIR, hash=SHA256 or a tag key=value; repeatable (all must hold)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document (the same shape as 'search')" };
+        var command = new Command("query", "Search the index for the person in --query: one embedding plus a vector search.") { query, top, threshold, filters, json };
+        models.AddTo(command);
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse));
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            QueryFace probe;
+            try
+            {
+                probe = new FolderSearch(analyzer).EmbedQuery(parse.GetValue(query)!.FullName);
+            }
+            catch (Exception ex) when (ex is ImageLoadException or NoFaceException)
+            {
+                return CliErrors.Fail($"--query: {ex.Message}");
+            }
+
+            float minScore = parse.GetValue(threshold) ?? analyzer.RecommendedThreshold;
+            await using IFaceIndex index = store.OpenIndex(parse);
+            IReadOnlyList<FaceMatch> matches = await RunWithModelGuard(() => index.SearchAsync(
+                new FaceQuery(probe.Embedding, analyzer.ModelId, parse.GetValue(top), minScore, ParseFilter(parse.GetValue(filters))), ct));
+            var result = new FolderSearchResult(probe,
+                [.. matches.Select(m => new SearchMatch(m.Payload.ImagePath, m.Score, new Core.Detection.BoundingBox(m.Payload.Box.X1, m.Payload.Box.Y1, m.Payload.Box.X2, m.Payload.Box.Y2), m.Payload.FaceIndex))],
+                [], new SearchStats(0, 0, 0, 0, 0, System.Diagnostics.Stopwatch.GetElapsedTime(start), default));
+            if (parse.GetValue(json))
+            {
+                SearchJson doc = SearchJson.From(result, minScore, analyzer.ModelId);
+                Json.Write(doc with { Stats = new SearchJson.StatsJson(analyzer.ModelId, minScore, null, null, null, null, null, Math.Round(result.Stats.Elapsed.TotalSeconds, 3), null, IndexedFaces: await index.CountAsync(null, ct)) });
+            }
+            else
+            {
+                Console.WriteLine($"query  {probe.Path}  face {SearchCommand.Box(probe.Box)}");
+                Console.WriteLine($"{matches.Count} match(es) above {minScore.ToString("0.00", CultureInfo.InvariantCulture)}, best first:");
+                foreach (SearchMatch m in result.Matches)
+                {
+                    Console.WriteLine($"{m.Score.ToString("0.0000", CultureInfo.InvariantCulture)}  {m.Path}  {SearchCommand.Box(m.Box)}");
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command BuildDelete()
+    {
+        var store = new StoreOptions();
+        var path = new Option<string?>("--path") { Description = "Delete the faces of this photo" };
+        var folder = new Option<string?>("--folder") { Description = "Delete the faces of every photo under this folder" };
+        var tag = new Option<string?>("--tag") { Description = "Delete every face with this tag (key=value)" };
+        var command = new Command("delete", "Delete faces from the index by photo path, folder or tag.") { path, folder, tag };
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            string? p = parse.GetValue(path), f = parse.GetValue(folder), t = parse.GetValue(tag);
+            if ((p is null ? 0 : 1) + (f is null ? 0 : 1) + (t is null ? 0 : 1) != 1)
+            {
+                return CliErrors.Fail("delete: give exactly one of --path, --folder or --tag");
+            }
+
+            var filter = new FaceFilter
+            {
+                ImagePath = p is null ? null : Path.GetFullPath(p),
+                ImagePathPrefix = f is null ? null : Path.GetFullPath(f).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar,
+                Tags = t is null ? new Dictionary<string, string>() : ParseTags([t]),
+            };
+            await using IFaceIndex index = store.OpenIndex(parse);
+            long deleted = await index.DeleteAsync(filter, ct);
+            // Forget these files in the journal too, so that a later 'index' of the folder puts them back.
+            using IngestJournal? journal = store.OpenExistingJournal(parse);
+            if (journal is not null && (p is not null || f is not null))
+            {
+                journal.Remove(p is not null ? [filter.ImagePath!] : journal.Under(Path.GetFullPath(f!)).Select(e => e.Path));
+            }
+
+            Console.WriteLine($"deleted {deleted} face(s)");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command BuildStats()
+    {
+        var store = new StoreOptions();
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var command = new Command("stats", "Faces, photos and model of the index.") { json };
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using IFaceIndex index = store.OpenIndex(parse);
+            CollectionInfo? info = await index.GetCollectionAsync(ct);
+            var paths = new HashSet<string>(StringComparer.Ordinal);
+            long faces = 0;
+            if (info is not null)
+            {
+                string? offset = null;
+                do
+                {
+                    FacePage page = await index.ListAsync(1000, offset, null, false, ct);
+                    foreach (FacePoint point in page.Points)
+                    {
+                        paths.Add(point.Payload.ImagePath);
+                    }
+
+                    faces += page.Points.Count;
+                    offset = page.NextOffset;
+                }
+                while (offset is not null);
+            }
+
+            using IngestJournal? journal = store.OpenExistingJournal(parse);
+            var totals = journal?.Totals();
+            var stats = new StatsJson(index.Collection, DescribeStore(store, parse), info?.ModelId, info?.VectorSize, faces, paths.Count,
+                totals?.Failed, journal?.SkippedFaces().Count);
+            if (parse.GetValue(json))
+            {
+                Json.Write(stats);
+            }
+            else
+            {
+                Console.WriteLine($"store       {stats.Store}");
+                Console.WriteLine($"collection  {stats.Collection}{(info is null ? " (does not exist yet)" : string.Empty)}");
+                Console.WriteLine($"model       {stats.Model ?? "-"} ({stats.VectorSize?.ToString(CultureInfo.InvariantCulture) ?? "-"}-d)");
+                Console.WriteLine($"faces       {stats.Faces}");
+                Console.WriteLine($"images      {stats.Images}");
+                if (journal is not null)
+                {
+                    Console.WriteLine($"failed files {stats.FailedFiles}, skipped faces {stats.SkippedFaces} (facevector ingest report)");
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command BuildIngestReport()
+    {
+        var store = new StoreOptions();
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var report = new Command("report", "Files that failed and faces that were skipped during ingest, with the reason.") { json };
+        store.AddTo(report);
+        report.SetAction(parse =>
+        {
+            using IngestJournal? journal = store.OpenExistingJournal(parse);
+            if (journal is null)
+            {
+                return CliErrors.Fail($"no ingest journal at {store.JournalPath(parse)}: nothing was indexed into this store yet");
+            }
+
+            IReadOnlyList<JournalEntry> failures = journal.Failures();
+            IReadOnlyList<SkippedFace> skipped = journal.SkippedFaces();
+            if (parse.GetValue(json))
+            {
+                Json.Write(new
+                {
+                    journal = journal.Path,
+                    failedFiles = failures.Select(f => new { path = f.Path, reason = f.Reason }),
+                    skippedFaces = skipped.Select(s => new { path = s.Path, faceIndex = s.FaceIndex, reason = s.Reason }),
+                });
+            }
+            else
+            {
+                Console.WriteLine($"{failures.Count} failed file(s):");
+                foreach (JournalEntry f in failures)
+                {
+                    Console.WriteLine($"  {f.Path}: {f.Reason}");
+                }
+
+                Console.WriteLine($"{skipped.Count} skipped face(s):");
+                foreach (SkippedFace s in skipped)
+                {
+                    Console.WriteLine($"  {s.Path} face {s.FaceIndex}: {s.Reason}");
+                }
+            }
+
+            return 0;
+        });
+        return new Command("ingest", "Ingest journal commands.") { report };
+    }
+
+    internal static IReadOnlyDictionary<string, string> ParseTags(IEnumerable<string>? pairs)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string pair in pairs ?? [])
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new CliException($"tag '{pair}' is not key=value");
+            }
+
+            tags[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return tags;
+    }
+
+    private static FaceFilter? ParseFilter(string[]? pairs)
+    {
+        if (pairs is null || pairs.Length == 0)
+        {
+            return null;
+        }
+
+        var filter = new FaceFilter();
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string key, string value) in ParseTags(pairs))
+        {
+            filter = key switch
+            {
+                "path" => filter with { ImagePath = Path.GetFullPath(value) },
+                "folder" => filter with { ImagePathPrefix = Path.GetFullPath(value).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar },
+                "hash" => filter with { ImageHash = value },
+                _ => filter,
+            };
+            if (key is not ("path" or "folder" or "hash"))
+            {
+                tags[key] = value;
+            }
+        }
+
+        return filter with { Tags = tags };
+    }
+
+    private static async Task<T> RunWithModelGuard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (ModelMismatchException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
+
+    private static string DescribeStore(StoreOptions store, ParseResult parse)
+    {
+        FaceIndexOptions o = store.ToIndexOptions(parse);
+        return o.Provider == FaceIndexOptions.QdrantProvider ? $"qdrant {o.QdrantUrl} collection {o.Collection}" : $"{o.DbPath} collection {o.Collection}";
+    }
+
+    private static string StoreArguments(ParseResult parse, StoreOptions store) =>
+        parse.GetValue(store.Qdrant) is Uri q ? $" --qdrant {q}" : parse.GetValue(store.Db) is string db ? $" --db {db}" : string.Empty;
+
+    private sealed record StatsJson(string Collection, string Store, string? Model, int? VectorSize, long Faces, int Images, long? FailedFiles, int? SkippedFaces);
+}

@@ -1,0 +1,49 @@
+using FaceVector.Index;
+using FaceVector.Ingest.Configuration;
+using FaceVector.Ingest.Grpc;
+using FaceVector.Services.Configuration;
+using FaceVector.Services.Search;
+using OpenTelemetry.Metrics;
+
+namespace FaceVector.Ingest.Extensions;
+
+/// <summary>Wiring of the ingest worker host.</summary>
+public static class IngestHostExtensions
+{
+    public static WebApplicationBuilder AddFaceVectorIngest(this WebApplicationBuilder builder)
+    {
+        IConfiguration config = builder.Configuration;
+        IServiceCollection services = builder.Services;
+        services.Configure<IngestWorkerOptions>(config.GetSection(IngestWorkerOptions.Section));
+        services.PostConfigure<IngestWorkerOptions>(o =>
+        {
+            if (o.Parallelism <= 0)
+            {
+                // Enough calls in flight to keep every embedder replica's cores busy.
+                int replicas = Math.Max(1, config.GetSection($"{EmbeddingClientOptions.Section}:Addresses").GetChildren().Count());
+                o.Parallelism = 4 * replicas;
+            }
+        });
+        services.AddEmbeddingClient(config);
+        services.AddSingleton<GrpcImageEmbedder>();
+        IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
+        services.AddSingleton(_ => FaceIndexFactory.Open(index.ToFaceIndexOptions()));
+        services.AddSingleton<IngestStatus>();
+        services.AddHostedService<IngestWorker>();
+        if (!string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(IngestWorker.Meter.Name).AddOtlpExporter());
+        }
+
+        return builder;
+    }
+
+    /// <summary><c>/healthz</c> (process up), <c>/readyz</c> (embedding service reached), <c>/status</c> (progress, last pass).</summary>
+    public static WebApplication MapIngestEndpoints(this WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", (IngestStatus s) => s.Ready ? Results.Text("ready") : Results.Text("waiting for the embedding service", statusCode: 503));
+        app.MapGet("/status", (IngestStatus s) => Results.Json(new { ready = s.Ready, progress = s.Progress, lastRun = s.LastRun }));
+        return app;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics.Metrics;
+using FaceVector.Index;
+using FaceVector.Ingest.Configuration;
+using FaceVector.Ingest.Grpc;
+using FaceVector.Ingestion;
+using Microsoft.Extensions.Options;
+
+namespace FaceVector.Ingest;
+
+/// <summary>
+/// Keeps the face index in step with the configured folders: a full incremental pass at start, then (watch mode)
+/// another pass after file changes settle and every rescan interval. Each pass is the same <see cref="IngestPipeline"/>
+/// that <c>facevector index</c> runs in-process, here with the embedding service as the embedder.
+/// </summary>
+public sealed class IngestWorker(
+    GrpcImageEmbedder embedder,
+    IFaceIndex index,
+    IOptions<IngestWorkerOptions> options,
+    IngestStatus status,
+    IHostApplicationLifetime lifetime,
+    ILogger<IngestWorker> logger) : BackgroundService
+{
+    public static readonly Meter Meter = new("FaceVector.Ingest");
+    private static readonly Counter<long> FilesCounter = Meter.CreateCounter<long>("facevector.ingest.files", description: "Files handled, by outcome");
+    private static readonly Counter<long> FacesCounter = Meter.CreateCounter<long>("facevector.ingest.faces", description: "Faces written to the index");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        IngestWorkerOptions o = options.Value;
+        var backoff = new Backoff(TransientErrors.IsTransient, m => logger.LogWarning("{Message}", m));
+        await backoff.RunAsync("embedding service: model info", embedder.ConnectAsync, stoppingToken);
+        logger.LogInformation("Embedding service runs model {Model} ({Dimension}-d)", embedder.ModelId, embedder.Dimension);
+        status.Ready = true;
+
+        string journalPath = o.JournalPath ?? IngestJournal.PathFor($"{index.Collection}", Index.FaceIndexOptions.DefaultDataDirectory());
+        using var journal = new IngestJournal(journalPath);
+        var pipeline = new IngestPipeline(embedder, index, journal, new IngestOptions
+        {
+            Parallelism = o.Parallelism,
+            BatchFiles = o.BatchFiles,
+            Gates = o.ToGates(),
+            Sync = o.Sync,
+            Tags = o.Tags,
+        }, log: m => logger.LogWarning("{Message}", m));
+
+        using var changes = new FolderChangeSignal(o.Folders, TimeSpan.FromSeconds(o.DebounceSeconds));
+        do
+        {
+            IngestSummary summary = await pipeline.RunAsync(o.ToSource(), new Progress<IngestProgress>(p => status.Progress = p), stoppingToken);
+            status.LastRun = summary;
+            FilesCounter.Add(summary.Embedded, new KeyValuePair<string, object?>("outcome", "embedded"));
+            FilesCounter.Add(summary.Failed, new KeyValuePair<string, object?>("outcome", "failed"));
+            FilesCounter.Add(summary.Unchanged + summary.Touched, new KeyValuePair<string, object?>("outcome", "unchanged"));
+            FacesCounter.Add(summary.FacesIndexed);
+            logger.LogInformation(
+                "Pass done: {Files} files, {Embedded} embedded, {Unchanged} unchanged, {Failed} failed, {Faces} faces indexed, {Skipped} faces skipped, {Removed} removed, {Seconds:0.0} s",
+                summary.Files, summary.Embedded, summary.Unchanged + summary.Touched, summary.Failed, summary.FacesIndexed, summary.FacesSkipped, summary.Removed, summary.Elapsed.TotalSeconds);
+            if (o.RunOnce)
+            {
+                lifetime.StopApplication();
+                return;
+            }
+        }
+        while (await changes.WaitAsync(TimeSpan.FromSeconds(o.RescanSeconds), stoppingToken));
+    }
+}
+
+/// <summary>What the worker is doing, for the health and status endpoints.</summary>
+public sealed class IngestStatus
+{
+    public volatile bool Ready;
+
+    public IngestProgress? Progress { get; set; }
+
+    public IngestSummary? LastRun { get; set; }
+}
+
+/// <summary>Signals a new pass: after file changes under the folders have been quiet for the debounce time, or at the rescan interval.</summary>
+internal sealed class FolderChangeSignal : IDisposable
+{
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly TimeSpan _debounce;
+    private long _lastChangeTicks;
+
+    public FolderChangeSignal(IEnumerable<string> folders, TimeSpan debounce)
+    {
+        _debounce = debounce;
+        foreach (string folder in folders.Where(Directory.Exists))
+        {
+            try
+            {
+                var watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+                watcher.Created += Changed;
+                watcher.Changed += Changed;
+                watcher.Deleted += Changed;
+                watcher.Renamed += Changed;
+                _watchers.Add(watcher);
+            }
+            catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+            {
+                // No notifications (network share, inotify limit): the periodic rescan still finds changes.
+            }
+        }
+    }
+
+    /// <summary>True when a pass should run; false only when stopping.</summary>
+    public async Task<bool> WaitAsync(TimeSpan rescan, CancellationToken ct)
+    {
+        DateTime deadline = DateTime.UtcNow + rescan;
+        long seen = Interlocked.Read(ref _lastChangeTicks);
+        try
+        {
+            while (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+                long last = Interlocked.Read(ref _lastChangeTicks);
+                if (last != seen && DateTime.UtcNow.Ticks - last >= _debounce.Ticks)
+                {
+                    return true;
+                }
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Changed(object sender, FileSystemEventArgs e) => Interlocked.Exchange(ref _lastChangeTicks, DateTime.UtcNow.Ticks);
+
+    public void Dispose()
+    {
+        foreach (FileSystemWatcher w in _watchers)
+        {
+            w.Dispose();
+        }
+    }
+}

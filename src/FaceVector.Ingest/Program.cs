@@ -1,0 +1,9 @@
+using FaceVector.Ingest.Extensions;
+
+// The ingest worker: embeds photos through the embedding service and keeps the face index in step with the
+// configured folders (settings: docs/services.md, section "Ingest worker").
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+builder.AddFaceVectorIngest();
+WebApplication app = builder.Build();
+app.MapIngestEndpoints();
+await app.RunAsync();

@@ -1,0 +1,344 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using FaceVector.Core.Imaging;
+using FaceVector.Core.Pipeline;
+using FaceVector.Index;
+
+namespace FaceVector.Ingestion;
+
+public sealed record IngestOptions
+{
+    /// <summary>Files embedded at once (default: number of cores).</summary>
+    public int Parallelism { get; init; }
+
+    /// <summary>Files per index write and journal transaction: the unit that is all-or-nothing after a crash.</summary>
+    public int BatchFiles { get; init; } = 32;
+
+    public QualityGates Gates { get; init; } = new();
+
+    /// <summary>Remove the faces of files that vanished from the source folders.</summary>
+    public bool Sync { get; init; }
+
+    /// <summary>User tags stored with every face of this run.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Refuse files larger than this before reading them.</summary>
+    public long MaxFileBytes { get; init; } = new ImageLoaderOptions().MaxFileBytes;
+}
+
+/// <summary>Live counters of a run.</summary>
+public sealed record IngestProgress(int Total, int Done, int Embedded, long Faces, int Failed, int Unchanged, string? Message = null);
+
+/// <summary>What a run did.</summary>
+/// <param name="Unchanged">Files skipped without reading: same size, time and model as last time.</param>
+/// <param name="Touched">Files read and hashed but not decoded: same content as last time.</param>
+/// <param name="Embedded">Files sent to the models (the inference count).</param>
+public sealed record IngestSummary(int Files, int Unchanged, int Touched, int Embedded, int Failed, int NoFace, long FacesIndexed, long FacesSkipped, int Removed, TimeSpan Elapsed)
+{
+    public double FilesPerSecond => Files / Math.Max(Elapsed.TotalSeconds, 1e-9);
+
+    public double FacesPerSecond => FacesIndexed / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>
+/// Bulk, incremental, resumable ingest: files are embedded in parallel (bounded channel, so a slow index holds the
+/// models back rather than filling memory), then one writer replaces each changed file's faces in the index and
+/// records the outcome in the journal, batch by batch. Content hash + model decide whether a file needs work;
+/// a file whose size and time did not change is not even read.
+/// </summary>
+public sealed class IngestPipeline
+{
+    private readonly IImageEmbedder _embedder;
+    private readonly IFaceIndex _index;
+    private readonly IngestJournal _journal;
+    private readonly IngestOptions _options;
+    private readonly Backoff _backoff;
+    private readonly Action<string>? _log;
+
+    public IngestPipeline(IImageEmbedder embedder, IFaceIndex index, IngestJournal journal, IngestOptions? options = null, Func<Exception, bool>? isTransient = null, Action<string>? log = null)
+    {
+        _embedder = embedder;
+        _index = index;
+        _journal = journal;
+        _options = options ?? new IngestOptions();
+        _log = log;
+        _backoff = new Backoff(isTransient ?? TransientErrors.IsTransient, log);
+    }
+
+    public async Task<IngestSummary> RunAsync(IngestSource source, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        long start = Stopwatch.GetTimestamp();
+        await _backoff.RunAsync("index: ensure collection", ct => _index.EnsureCollectionAsync(new CollectionSpec(_embedder.Dimension, _embedder.ModelId), ct), cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> files = source.Files();
+        int parallelism = _options.Parallelism > 0 ? _options.Parallelism : Environment.ProcessorCount;
+        var outcomes = Channel.CreateBounded<FileOutcome>(new BoundedChannelOptions(parallelism * 4) { SingleReader = true });
+        Task producer = Task.Run(async () =>
+        {
+            try
+            {
+                await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                    async (file, ct) => await outcomes.Writer.WriteAsync(await ProcessAsync(file, ct).ConfigureAwait(false), ct).ConfigureAwait(false)).ConfigureAwait(false);
+                outcomes.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                outcomes.Writer.Complete(ex);
+            }
+        }, cancellationToken);
+
+        var counters = new Counters(files.Count);
+        await WriteAsync(outcomes.Reader, counters, progress, cancellationToken).ConfigureAwait(false);
+        await producer.ConfigureAwait(false);
+        int removed = _options.Sync ? await RemoveVanishedAsync(source, files, cancellationToken).ConfigureAwait(false) : 0;
+        return new IngestSummary(files.Count, counters.Unchanged, counters.Touched, counters.Embedded, counters.Failed, counters.NoFace,
+            counters.Faces, counters.SkippedFaces, removed, Stopwatch.GetElapsedTime(start));
+    }
+
+    private async Task<FileOutcome> ProcessAsync(string path, CancellationToken ct)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return FileOutcome.Failure(path, 0, 0, null, $"{path}: file not found");
+        }
+
+        long size = info.Length, ticks = info.LastWriteTimeUtc.Ticks;
+        JournalEntry? previous = _journal.Find(path);
+        bool sameModel = previous?.ModelId == _embedder.ModelId;
+        if (sameModel && previous!.Size == size && previous.ModifiedTicks == ticks)
+        {
+            return new FileOutcome(path, OutcomeKind.Unchanged, size, ticks, previous.Sha256, null, null, previous);
+        }
+
+        if (size > _options.MaxFileBytes)
+        {
+            return FileOutcome.Failure(path, size, ticks, previous, $"{path}: image too large: file is {size:N0} bytes, over the limit of {_options.MaxFileBytes:N0}");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return FileOutcome.Failure(path, size, ticks, previous, $"{path}: cannot read file: {ex.Message}");
+        }
+
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (sameModel && previous!.Sha256 == sha)
+        {
+            return new FileOutcome(path, OutcomeKind.Touched, size, ticks, sha, null, null, previous);
+        }
+
+        try
+        {
+            ImageFaces faces = await _backoff.RunAsync($"embed {path}", c => _embedder.EmbedAsync(bytes, path, c), ct).ConfigureAwait(false);
+            return new FileOutcome(path, OutcomeKind.Embedded, size, ticks, sha, faces, null, previous);
+        }
+        catch (ImageLoadException ex)
+        {
+            return FileOutcome.Failure(path, size, ticks, previous, ex.Message, sha);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !TransientErrors.IsTransient(ex))
+        {
+            return FileOutcome.Failure(path, size, ticks, previous, $"{path}: {ex.GetType().Name}: {ex.Message}", sha);
+        }
+    }
+
+    private async Task WriteAsync(ChannelReader<FileOutcome> reader, Counters counters, IProgress<IngestProgress>? progress, CancellationToken ct)
+    {
+        var batch = new List<FileOutcome>();
+        while (true)
+        {
+            bool more;
+            if (batch.Count == 0)
+            {
+                more = await reader.WaitToReadAsync(ct).ConfigureAwait(false);
+            }
+            else
+            {
+                // Write a partial batch once the producers pause, so a slow trickle (or the end) is not held back.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    more = await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    await FlushAsync(batch, counters, progress, ct).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
+            if (!more)
+            {
+                break;
+            }
+
+            while (batch.Count < _options.BatchFiles && reader.TryRead(out FileOutcome? outcome))
+            {
+                batch.Add(outcome);
+            }
+
+            if (batch.Count >= _options.BatchFiles)
+            {
+                await FlushAsync(batch, counters, progress, ct).ConfigureAwait(false);
+            }
+        }
+
+        await FlushAsync(batch, counters, progress, ct).ConfigureAwait(false);
+    }
+
+    private async Task FlushAsync(List<FileOutcome> batch, Counters counters, IProgress<IngestProgress>? progress, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var points = new List<FacePoint>();
+        var journal = new List<(JournalEntry, IReadOnlyList<SkippedFace>?)>();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        foreach (FileOutcome o in batch)
+        {
+            switch (o.Kind)
+            {
+                case OutcomeKind.Unchanged:
+                    counters.Unchanged++;
+                    continue;
+                case OutcomeKind.Touched:
+                    counters.Touched++;
+                    journal.Add((o.Previous! with { Size = o.Size, ModifiedTicks = o.ModifiedTicks, UpdatedAt = now }, null));
+                    continue;
+                case OutcomeKind.Failed:
+                    counters.Failed++;
+                    journal.Add((new JournalEntry(o.Path, o.Size, o.ModifiedTicks, o.Sha256, _embedder.ModelId, FileState.Failed, 0, o.Error, now), []));
+                    break;
+                default:
+                    counters.Embedded++;
+                    (List<FacePoint> kept, List<SkippedFace> skipped) = ToPoints(o, now);
+                    points.AddRange(kept);
+                    counters.Faces += kept.Count;
+                    counters.SkippedFaces += skipped.Count;
+                    counters.NoFace += o.Faces!.Faces.Count == 0 ? 1 : 0;
+                    journal.Add((new JournalEntry(o.Path, o.Size, o.ModifiedTicks, o.Sha256, _embedder.ModelId, FileState.Indexed, kept.Count, null, now), skipped));
+                    break;
+            }
+
+            // The file's content changed (or is new, or became unusable): its old faces go before the new ones arrive.
+            await _backoff.RunAsync($"index: delete old faces of {o.Path}", c => _index.DeleteAsync(new FaceFilter { ImagePath = o.Path }, c), ct).ConfigureAwait(false);
+        }
+
+        foreach (FacePoint[] chunk in points.Chunk(256))
+        {
+            await _backoff.RunAsync("index: upsert", c => _index.UpsertAsync(chunk, c), ct).ConfigureAwait(false);
+        }
+
+        // Only after the index holds the batch: a crash in between redoes these files next run (ids are deterministic).
+        if (journal.Count > 0)
+        {
+            _journal.Record(journal);
+        }
+
+        counters.Done += batch.Count;
+        progress?.Report(new IngestProgress(counters.Total, counters.Done, counters.Embedded, counters.Faces, counters.Failed, counters.Unchanged + counters.Touched));
+        batch.Clear();
+    }
+
+    private (List<FacePoint> Kept, List<SkippedFace> Skipped) ToPoints(FileOutcome o, DateTimeOffset now)
+    {
+        var kept = new List<FacePoint>();
+        var skipped = new List<SkippedFace>();
+        foreach (Face face in o.Faces!.Faces)
+        {
+            if (_options.Gates.Check(face) is string reason)
+            {
+                skipped.Add(new SkippedFace(o.Path, face.Index, reason));
+                continue;
+            }
+
+            var payload = new FacePayload
+            {
+                ImagePath = o.Path,
+                ImageHash = o.Sha256!,
+                FaceIndex = face.Index,
+                Box = new FaceBox(face.Box.X1, face.Box.Y1, face.Box.X2, face.Box.Y2),
+                DetectionScore = face.Score,
+                Keypoints = face.Keypoints,
+                ModelId = _embedder.ModelId,
+                IngestedAt = now,
+                Tags = _options.Tags,
+            };
+            kept.Add(new FacePoint(FacePointId.For(o.Path, o.Sha256!, face.Index, _embedder.ModelId), payload, face.Embedding));
+        }
+
+        return (kept, skipped);
+    }
+
+    private async Task<int> RemoveVanishedAsync(IngestSource source, IReadOnlyList<string> files, CancellationToken ct)
+    {
+        var present = new HashSet<string>(files, StringComparer.Ordinal);
+        var vanished = source.SyncRoots.SelectMany(_journal.Under).Select(e => e.Path).Where(p => !present.Contains(p)).Distinct().ToList();
+        foreach (string path in vanished)
+        {
+            await _backoff.RunAsync($"index: delete faces of removed {path}", c => _index.DeleteAsync(new FaceFilter { ImagePath = path }, c), ct).ConfigureAwait(false);
+            _journal.Remove([path]);
+        }
+
+        if (vanished.Count > 0)
+        {
+            _log?.Invoke($"sync: removed the faces of {vanished.Count} file(s) no longer in the source");
+        }
+
+        return vanished.Count;
+    }
+
+    private enum OutcomeKind
+    {
+        Unchanged,
+        Touched,
+        Embedded,
+        Failed,
+    }
+
+    private sealed record FileOutcome(string Path, OutcomeKind Kind, long Size, long ModifiedTicks, string? Sha256, ImageFaces? Faces, string? Error, JournalEntry? Previous)
+    {
+        // The journal keeps the reason alone: the path is its key already.
+        public static FileOutcome Failure(string path, long size, long ticks, JournalEntry? previous, string error, string? sha = null) =>
+            new(path, OutcomeKind.Failed, size, ticks, sha, null, error.StartsWith(path + ": ", StringComparison.Ordinal) ? error[(path.Length + 2)..] : error, previous);
+    }
+
+    private sealed class Counters(int total)
+    {
+        public int Total { get; } = total;
+        public int Done { get; set; }
+        public int Unchanged { get; set; }
+        public int Touched { get; set; }
+        public int Embedded { get; set; }
+        public int Failed { get; set; }
+        public int NoFace { get; set; }
+        public long Faces { get; set; }
+        public long SkippedFaces { get; set; }
+    }
+}
+
+/// <summary>Failures that may pass if retried: a dependency that is down, busy or slow.</summary>
+public static class TransientErrors
+{
+    public static bool IsTransient(Exception ex) => ex switch
+    {
+        HttpRequestException or TimeoutException or System.Net.Sockets.SocketException => true,
+        Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
+        _ => ex.GetType().FullName == "Grpc.Core.RpcException" && IsTransientGrpc(ex),
+    };
+
+    // By name, so this library needs no gRPC reference: Unavailable, DeadlineExceeded, ResourceExhausted, Aborted.
+    private static bool IsTransientGrpc(Exception ex)
+    {
+        object? status = ex.GetType().GetProperty("StatusCode")?.GetValue(ex);
+        return status?.ToString() is "Unavailable" or "DeadlineExceeded" or "ResourceExhausted" or "Aborted";
+    }
+}

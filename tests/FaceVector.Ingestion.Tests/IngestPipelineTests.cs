@@ -1,0 +1,208 @@
+using System.Security.Cryptography;
+using FaceVector.Core.Pipeline;
+using FaceVector.Index;
+
+namespace FaceVector.Ingestion.Tests;
+
+public sealed class IngestPipelineTests(AnalyzerFixture fixture) : IClassFixture<AnalyzerFixture>
+{
+    private static readonly QualityGates Gates = new();
+
+    [Fact]
+    public async Task Indexes_every_good_face_reports_every_bad_file_and_a_second_run_does_no_inference()
+    {
+        await using var store = new TempStore();
+        var embedder = new CountingEmbedder(new LocalImageEmbedder(fixture.Analyzer));
+        var source = new IngestSource { Folders = [TestData.FacesDev, TestData.Awkward] };
+        IngestSummary first = await new IngestPipeline(embedder, store.Index, store.Journal).RunAsync(source);
+
+        // Expected: what the analyzer finds in each decodable file, minus the faces the gates refuse.
+        var expected = new SortedSet<(string, int, string)>();
+        var batch = new BatchAnalyzer(fixture.Analyzer);
+        foreach (string file in source.Files())
+        {
+            ImageResult r = batch.AnalyzeOne(file);
+            foreach (Face f in r.Faces?.Faces.Where(f => Gates.Check(f) is null) ?? [])
+            {
+                expected.Add((file, f.Index, r.Faces!.Sha256));
+            }
+        }
+
+        Assert.Equal(expected, await store.FacesAsync());
+        Assert.Equal(expected.Count, first.FacesIndexed);
+        var failures = store.Journal.Failures().Where(f => f.Path.StartsWith(TestData.Awkward, StringComparison.Ordinal)).ToDictionary(f => Path.GetFileName(f.Path), f => f.Reason!);
+        Assert.Contains("empty file", failures["zero_bytes.jpg"]);
+        Assert.Contains("not an image", failures["text_renamed.jpg"]);
+        Assert.Contains("too large", failures["huge_8000x8000.png"]);
+        Assert.Contains(store.Journal.SkippedFaces(), s => s.Path.EndsWith("tiny_20x20.png", StringComparison.Ordinal) && s.Reason.Contains("too small", StringComparison.Ordinal));
+
+        int callsAfterFirst = embedder.Calls;
+        IngestSummary second = await new IngestPipeline(embedder, store.Index, store.Journal).RunAsync(source);
+        Assert.Equal(callsAfterFirst, embedder.Calls);
+        Assert.Equal(0, second.Embedded);
+        Assert.Equal(first.Files, second.Unchanged);
+        Assert.Equal(expected, await store.FacesAsync());
+    }
+
+    [Fact]
+    public async Task Sync_makes_the_index_match_the_folder_after_changes_and_deletions()
+    {
+        await using var store = new TempStore();
+        string photos = Path.Combine(store.Folder, "photos");
+        CopyIdentity("barack_obama", photos);
+        CopyIdentity("kit_harington", photos);
+        var embedder = new CountingEmbedder(new LocalImageEmbedder(fixture.Analyzer));
+        var source = new IngestSource { Folders = [photos] };
+        await new IngestPipeline(embedder, store.Index, store.Journal).RunAsync(source);
+
+        string[] files = [.. Directory.EnumerateFiles(photos, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+        File.Delete(files[0]);                                                             // deleted
+        File.Copy(TestData.FacesDevFile("_groups/kit_with_rose.jpg"), files[1], overwrite: true); // changed: now two faces
+        File.Copy(TestData.FacesDevFile("rose_leslie/img2.jpg"), Path.Combine(photos, "new.jpg"));     // added
+        File.SetLastWriteTimeUtc(files[2], DateTime.UtcNow.AddMinutes(1));                 // touched, same content
+
+        int before = embedder.Calls;
+        IngestSummary summary = await new IngestPipeline(embedder, store.Index, store.Journal, new IngestOptions { Sync = true }).RunAsync(source);
+        Assert.Equal(2, embedder.Calls - before); // the changed and the new file only
+        Assert.Equal(1, summary.Removed);
+        Assert.Equal(1, summary.Touched);
+
+        var expected = new SortedSet<(string, int, string)>();
+        foreach (string file in Directory.EnumerateFiles(photos, "*", SearchOption.AllDirectories))
+        {
+            ImageFaces faces = fixture.Analyzer.Analyze(file);
+            foreach (Face f in faces.Faces.Where(f => Gates.Check(f) is null))
+            {
+                expected.Add((file, f.Index, faces.Sha256));
+            }
+        }
+
+        Assert.Equal(expected, await store.FacesAsync());
+        Assert.DoesNotContain(await store.FacesAsync(), f => f.Path == files[0]);
+    }
+
+    [Fact]
+    public async Task A_flaky_index_and_embedder_are_retried_and_nothing_is_lost()
+    {
+        await using var store = new TempStore();
+        var flakyIndex = new FlakyIndex(store.Index, failFirst: 3);
+        var flakyEmbedder = new FlakyEmbedder(new LocalImageEmbedder(fixture.Analyzer), failFirst: 2);
+        var messages = new List<string>();
+        var pipeline = new IngestPipeline(flakyEmbedder, flakyIndex, store.Journal, log: m => { lock (messages) { messages.Add(m); } });
+        var source = new IngestSource { Folders = [Path.Combine(TestData.FacesDev, "barack_obama")] };
+        IngestSummary summary = await pipeline.RunAsync(source);
+        Assert.Equal(5, summary.Embedded);
+        Assert.Equal(0, summary.Failed);
+        Assert.True(flakyIndex.Failures >= 3 && flakyEmbedder.Failures == 2);
+        Assert.Contains(messages, m => m.Contains("retrying", StringComparison.Ordinal));
+        Assert.Equal(summary.FacesIndexed, await store.Index.CountAsync());
+    }
+
+    [Fact]
+    public async Task Tags_are_stored_with_every_face()
+    {
+        await using var store = new TempStore();
+        var options = new IngestOptions { Tags = new Dictionary<string, string> { ["album"] = "2024" } };
+        await new IngestPipeline(new LocalImageEmbedder(fixture.Analyzer), store.Index, store.Journal, options)
+            .RunAsync(new IngestSource { Folders = [Path.Combine(TestData.FacesDev, "rose_leslie")] });
+        long tagged = await store.Index.CountAsync(new FaceFilter { Tags = new Dictionary<string, string> { ["album"] = "2024" } });
+        Assert.True(tagged > 0);
+        Assert.Equal(await store.Index.CountAsync(), tagged);
+    }
+
+    [Fact]
+    public void Globs_and_list_files_choose_the_files()
+    {
+        var pngOnly = new IngestSource { Folders = [TestData.FacesDev], Include = ["**/*.png"], Exclude = ["_*/**"] };
+        IReadOnlyList<string> files = pngOnly.Files();
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.EndsWith(".png", f, StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.Contains("/_noface/", StringComparison.Ordinal));
+
+        string list = Path.Combine(Path.GetTempPath(), $"fv-list-{Guid.NewGuid():N}.txt");
+        File.WriteAllLines(list, ["# photos", TestData.FacesDevFile("amy/amy1.png"), "", TestData.FacesDevFile("amy/amy2.png")]);
+        Assert.Equal(2, new IngestSource { ListFile = list }.Files().Count);
+        File.Delete(list);
+    }
+
+    private static void CopyIdentity(string identity, string target)
+    {
+        string dir = Path.Combine(target, identity);
+        Directory.CreateDirectory(dir);
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(TestData.FacesDev, identity)))
+        {
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        }
+    }
+
+    /// <summary>Fails the first N upserts as if the server were down.</summary>
+    private sealed class FlakyIndex(IFaceIndex inner, int failFirst) : IFaceIndex
+    {
+        private int _failures;
+
+        public int Failures => _failures;
+
+        public string Collection => inner.Collection;
+
+        public Task UpsertAsync(IReadOnlyList<FacePoint> faces, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _failures) <= failFirst ? throw new TimeoutException("index unavailable (test)") : inner.UpsertAsync(faces, cancellationToken);
+
+        public Task<CollectionInfo> EnsureCollectionAsync(CollectionSpec spec, CancellationToken cancellationToken = default) => inner.EnsureCollectionAsync(spec, cancellationToken);
+
+        public Task<CollectionInfo?> GetCollectionAsync(CancellationToken cancellationToken = default) => inner.GetCollectionAsync(cancellationToken);
+
+        public Task<IReadOnlyList<FaceMatch>> SearchAsync(FaceQuery query, CancellationToken cancellationToken = default) => inner.SearchAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<FacePoint>> GetAsync(IReadOnlyList<Guid> ids, bool withVectors = false, CancellationToken cancellationToken = default) => inner.GetAsync(ids, withVectors, cancellationToken);
+
+        public Task DeleteAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken = default) => inner.DeleteAsync(ids, cancellationToken);
+
+        public Task<long> DeleteAsync(FaceFilter filter, CancellationToken cancellationToken = default) => inner.DeleteAsync(filter, cancellationToken);
+
+        public Task<long> CountAsync(FaceFilter? filter = null, CancellationToken cancellationToken = default) => inner.CountAsync(filter, cancellationToken);
+
+        public Task<FacePage> ListAsync(int limit, string? offset = null, FaceFilter? filter = null, bool withVectors = false, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(limit, offset, filter, withVectors, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>Fails the first N embeddings as if the embedding service were unreachable.</summary>
+    private sealed class FlakyEmbedder(IImageEmbedder inner, int failFirst) : IImageEmbedder
+    {
+        private int _calls;
+
+        public int Failures => Math.Min(_calls, failFirst);
+
+        public string ModelId => inner.ModelId;
+
+        public int Dimension => inner.Dimension;
+
+        public Task<ImageFaces> EmbedAsync(byte[] image, string source, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) <= failFirst ? throw new HttpRequestException("embedder unreachable (test)") : inner.EmbedAsync(image, source, cancellationToken);
+    }
+}
+
+public sealed class QualityGateTests
+{
+    private static Face FaceWith(float size = 100, float score = 0.9f, float? sharpness = 200, float noseX = 50) =>
+        new(0, new Core.Detection.BoundingBox(0, 0, size, size), score, [30, 40, 70, 40, noseX, 60, 35, 80, 65, 80], null) { Sharpness = sharpness };
+
+    [Fact]
+    public void Each_gate_names_its_reason()
+    {
+        var gates = new QualityGates(MinFaceSize: 40, MinDetectionScore: 0.7f, MinSharpness: 30, MaxYawRatio: 0.5f);
+        Assert.Null(gates.Check(FaceWith()));
+        Assert.Contains("too small", gates.Check(FaceWith(size: 30)));
+        Assert.Contains("low detection score", gates.Check(FaceWith(score: 0.6f)));
+        Assert.Contains("blurry", gates.Check(FaceWith(sharpness: 10)));
+        Assert.Contains("profile", gates.Check(FaceWith(noseX: 75)));
+    }
+
+    [Fact]
+    public void Optional_gates_are_off_by_default()
+    {
+        var gates = new QualityGates();
+        Assert.Null(gates.Check(FaceWith(score: 0.51f, sharpness: 1, noseX: 90)));
+    }
+}

@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using FaceVector.Grpc.V1;
 using FaceVector.Index;
 using FaceVector.Services.Hosting;
-using FaceVector.Services.Telemetry;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -127,7 +124,7 @@ public sealed class ResilienceTests : IDisposable
         await using ServiceHost search = await ServiceHost.StartAsync(FaceVectorRoles.Search, settings);
         await Task.WhenAll(first.WaitServingAsync(TimeSpan.FromSeconds(60)), second.WaitServingAsync(TimeSpan.FromSeconds(60)));
         await search.WaitServingAsync(TimeSpan.FromSeconds(30));
-        using var embedCalls = new EmbedCallCounter();
+        using var meters = new MeterRecorder();
         var client = new FaceSearch.FaceSearchClient(search.Channel);
         var request = new SearchRequest { Image = Image("kit_harington/john1.jpeg") };
 
@@ -136,7 +133,8 @@ public sealed class ResilienceTests : IDisposable
             await client.SearchAsync(request, ServiceHost.KeyHeaders);
         }
 
-        Assert.True(embedCalls.On(first) > 0 && embedCalls.On(second) > 0, $"round robin: {embedCalls.On(first)} and {embedCalls.On(second)} calls");
+        const string embed = "/facevector.v1.FaceEmbedding/Embed";
+        Assert.True(meters.Calls(first, embed) > 0 && meters.Calls(second, embed) > 0, $"round robin: {meters.Calls(first, embed)} and {meters.Calls(second, embed)} calls");
 
         // With one embedder gone, every search still succeeds on the other (retry on UNAVAILABLE, balancer skips it).
         await first.DisposeAsync();
@@ -144,39 +142,6 @@ public sealed class ResilienceTests : IDisposable
         {
             await client.SearchAsync(request, ServiceHost.KeyHeaders);
         }
-    }
-
-    /// <summary>Counts Embed calls per host from the "FaceVector" meter's request counter.</summary>
-    private sealed class EmbedCallCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentDictionary<Meter, int> _calls = new();
-
-        public EmbedCallCounter()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == FaceVectorMetrics.Name && instrument.Name == "facevector.rpc.requests")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                foreach (KeyValuePair<string, object?> tag in tags)
-                {
-                    if (tag.Key == "rpc.method" && (string?)tag.Value == "/facevector.v1.FaceEmbedding/Embed")
-                    {
-                        _calls.AddOrUpdate(instrument.Meter, (int)value, (_, n) => n + (int)value);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public int On(ServiceHost host) => _calls.GetValueOrDefault(host.Services.GetRequiredService<FaceVectorMetrics>().Meter);
-
-        public void Dispose() => _listener.Dispose();
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

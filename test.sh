@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 dotnet build FaceVector.sln -c Release -nologo -clp:ErrorsOnly
-dotnet test FaceVector.sln -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@"
+# One test project at a time: the suites run real models on every core, and timing checks (deadlines, kills) need them.
+dotnet test FaceVector.sln -c Release --no-build -nologo -m:1 --logger "console;verbosity=minimal" "$@"

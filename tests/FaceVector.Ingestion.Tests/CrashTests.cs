@@ -33,8 +33,8 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         for (int attempt = 0; kills < Kills && attempt < Kills * 3; attempt++)
         {
             using Process run = FaceVectorProcess.Start(["index", photos, "--db", crashed]);
-            // Somewhere between model loading and the end of an uninterrupted run.
-            int delay = rng.Next(700, Math.Max(1500, (int)(uninterrupted.TotalMilliseconds * 0.5)));
+            // Short enough that ten kills land before the work is done, on an idle or a busy machine.
+            int delay = rng.Next(500, Math.Max(2000, (int)(uninterrupted.TotalMilliseconds * 0.15)));
             bool exited = run.WaitForExit(delay);
             if (!exited)
             {

@@ -114,5 +114,35 @@ public sealed class ResilienceTests : IDisposable
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
     }
 
+    [Fact]
+    public async Task Search_balances_over_several_embedders_and_carries_on_when_one_stops()
+    {
+        ServiceHost first = await ServiceHost.StartAsync(FaceVectorRoles.Embedding, new Dictionary<string, string?>());
+        await using ServiceHost second = await ServiceHost.StartAsync(FaceVectorRoles.Embedding, new Dictionary<string, string?>());
+        Dictionary<string, string?> settings = SearchStackFixture.SearchSettings(first, Path.Combine(_dir, "faces.db"));
+        settings["FaceVector:Embedding:Addresses:1"] = second.Address.ToString();
+        await using ServiceHost search = await ServiceHost.StartAsync(FaceVectorRoles.Search, settings);
+        await Task.WhenAll(first.WaitServingAsync(TimeSpan.FromSeconds(60)), second.WaitServingAsync(TimeSpan.FromSeconds(60)));
+        await search.WaitServingAsync(TimeSpan.FromSeconds(30));
+        using var meters = new MeterRecorder();
+        var client = new FaceSearch.FaceSearchClient(search.Channel);
+        var request = new SearchRequest { Image = Image("kit_harington/john1.jpeg") };
+
+        for (int i = 0; i < 6; i++)
+        {
+            await client.SearchAsync(request, ServiceHost.KeyHeaders);
+        }
+
+        const string embed = "/facevector.v1.FaceEmbedding/Embed";
+        Assert.True(meters.Calls(first, embed) > 0 && meters.Calls(second, embed) > 0, $"round robin: {meters.Calls(first, embed)} and {meters.Calls(second, embed)} calls");
+
+        // With one embedder gone, every search still succeeds on the other (retry on UNAVAILABLE, balancer skips it).
+        await first.DisposeAsync();
+        for (int i = 0; i < 4; i++)
+        {
+            await client.SearchAsync(request, ServiceHost.KeyHeaders);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -37,6 +37,21 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
     }
 
     [Fact]
+    public async Task Calls_are_measured_by_the_FaceVector_meter()
+    {
+        using var meters = new MeterRecorder();
+
+        await stack.SearchClient.SearchAsync(Probe("_groups/obama_and_biden.jpg"), ServiceHost.KeyHeaders);
+
+        Assert.Equal(1, meters.Calls(stack.Search, "/facevector.v1.FaceSearch/Search"));
+        MeterRecorder.Measurement duration = Assert.Single(meters.Of(stack.Search, "facevector.rpc.duration"));
+        Assert.Equal("OK", duration.Tags["rpc.grpc.status_code"]);
+        Assert.InRange(duration.Value, 0.001, 60);
+        Assert.Contains(meters.Of(stack.Embedder, "facevector.faces_per_image"), m => m.Value >= 2);
+        Assert.Contains(meters.Of(stack.Embedder, "facevector.inference.queue_depth"), m => m.Value >= 0);
+    }
+
+    [Fact]
     public async Task Kit_harington_finds_his_photos_and_the_photo_with_rose()
     {
         IReadOnlyList<string> files = await MatchedFilesAsync(Probe("kit_harington/john1.jpeg"));
@@ -194,6 +209,17 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
         Assert.Equal(unary.Sha256, streamed.Sha256);
         Assert.Equal(unary.Faces.Count, streamed.Faces.Count);
         Assert.Equal(unary.Faces[0].Embedding, streamed.Faces[0].Embedding);
+    }
+
+    [Fact]
+    public async Task Search_streamed_in_chunks_finds_what_a_single_message_finds()
+    {
+        SearchRequest request = Probe("kit_harington/john1.jpeg");
+        SearchReply unary = await stack.SearchClient.SearchAsync(request, ServiceHost.KeyHeaders);
+
+        SearchReply streamed = await stack.SearchClient.SearchChunkedAsync(request, request.Image, new CallOptions(ServiceHost.KeyHeaders), chunkBytes: 16 << 10);
+
+        Assert.Equal(unary, streamed);
     }
 
     [Fact]

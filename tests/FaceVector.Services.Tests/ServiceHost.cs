@@ -1,6 +1,5 @@
 using FaceVector.Services.Hosting;
 using Grpc.Core;
-using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -60,24 +59,7 @@ public sealed class ServiceHost : IAsyncDisposable
     public static Metadata KeyHeaders => new() { { "x-api-key", ApiKey } };
 
     /// <summary>Waits until the standard health service says SERVING (models loaded, dependencies reachable).</summary>
-    public async Task WaitServingAsync(TimeSpan timeout)
-    {
-        var health = new Health.HealthClient(Channel);
-        DateTime until = DateTime.UtcNow + timeout;
-        HealthCheckResponse.Types.ServingStatus status = HealthCheckResponse.Types.ServingStatus.Unknown;
-        while (DateTime.UtcNow < until)
-        {
-            status = (await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5))).Status;
-            if (status == HealthCheckResponse.Types.ServingStatus.Serving)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{Address} still {status} after {timeout}");
-    }
+    public Task WaitServingAsync(TimeSpan timeout) => HealthProbe.WaitServingAsync(Channel, timeout);
 
     public async ValueTask DisposeAsync()
     {

@@ -45,7 +45,7 @@ internal static class ServeCommand
     }
 
     /// <summary>The command line as service settings (docs/services.md); flags not given leave configuration as it is.</summary>
-    public static Dictionary<string, string?> Settings(ParseResult parse, ModelOptions models, StoreOptions store)
+    public static Dictionary<string, string?> Settings(ParseResult parse, ModelOptions models, StoreOptions? store)
     {
         var inv = CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -59,18 +59,16 @@ internal static class ServeCommand
             ["FaceVector:Models:Provider"] = parse.GetValue(models.Provider),
             ["FaceVector:Inference:MaxConcurrency"] = parse.GetValue(models.Threads).ToString(inv),
         };
-        if (parse.GetValue(store.Qdrant) is { } qdrant)
+        if (store is not null)
         {
-            settings["FaceVector:Index:Provider"] = "qdrant";
-            settings["FaceVector:Index:QdrantUrl"] = qdrant.ToString();
-        }
-        else if (parse.GetValue(store.Db) is { } db)
-        {
-            settings["FaceVector:Index:Provider"] = "sqlite";
-            settings["FaceVector:Index:DbPath"] = Path.GetFullPath(db);
+            Index.FaceIndexOptions index = store.ToIndexOptions(parse);
+            settings["FaceVector:Index:Provider"] = index.Provider;
+            settings["FaceVector:Index:DbPath"] = index.DbPath;
+            settings["FaceVector:Index:QdrantUrl"] = index.QdrantUrl?.ToString();
+            settings["FaceVector:Index:QdrantApiKey"] = index.ApiKey;
+            settings["FaceVector:Index:Collection"] = index.Collection;
         }
 
-        settings["FaceVector:Index:Collection"] = parse.GetValue(store.Collection);
         return settings.Where(s => s.Value is not null).ToDictionary();
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using FaceVector.Cli.Commands;
+using FaceVector.Services.Hosting;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 
 namespace FaceVector.Cli.Remote;
@@ -18,15 +20,14 @@ internal static class LoadBenchCommand
         var seconds = new Option<double>("--seconds") { Description = "How long to run", DefaultValueFactory = _ => 60 };
         var top = new Option<int>("--top", "-n") { Description = "top_k of each Search", DefaultValueFactory = _ => 10 };
         var inProcess = new Option<bool>("--in-process") { Description = "Start 'serve' in this process on a free loopback port and sample its working set" };
+        var db = new Option<string?>("--db") { Description = "With --in-process: the store to search (default: a new, temporary one)" };
         var models = new ModelOptions();
-        var store = new StoreOptions();
         var command = new Command("load", "N concurrent clients call Search for S seconds (loopback servers only): throughput, p50/p95/p99 latency, errors by status code.")
         {
-            query, clients, seconds, top, inProcess,
+            query, clients, seconds, top, inProcess, db,
         };
         remote.AddTo(command);
         models.AddTo(command);
-        store.AddTo(command);
         command.Validators.Add(r =>
         {
             if ((r.GetResult(remote.Server) is null) == !r.GetValue(inProcess))
@@ -37,10 +38,26 @@ internal static class LoadBenchCommand
         command.SetAction(async (parse, ct) =>
         {
             string probe = parse.GetValue(query)!.FullName;
-            WebApplication? server = parse.GetValue(inProcess) ? await ServeCommand.StartAsync(ServeCommand.Settings(parse, models, store), 0, ct) : null;
+            // The in-process server never touches the user's store unless --db names one.
+            string? scratch = parse.GetValue(inProcess) && parse.GetValue(db) is null ? Directory.CreateTempSubdirectory("facevector-bench-").FullName : null;
+            WebApplication? server = null;
             try
             {
+                if (parse.GetValue(inProcess))
+                {
+                    Dictionary<string, string?> settings = ServeCommand.Settings(parse, models, store: null);
+                    settings["FaceVector:Index:DbPath"] = Path.GetFullPath(parse.GetValue(db) ?? Path.Combine(scratch!, "faces.db"));
+                    server = await ServeCommand.StartAsync(settings, 0, ct);
+                }
+
                 Uri uri = server is null ? remote.ServerUri(parse) : new Uri(server.Urls.Single());
+                if (server is not null)
+                {
+                    // Models load in the background: measure the service, not its start.
+                    using GrpcChannel channel = RemoteOptions.Channel(uri);
+                    await HealthProbe.WaitServingAsync(channel, TimeSpan.FromMinutes(2), ct);
+                }
+
                 var options = new LoadBenchmarkOptions(uri, await File.ReadAllBytesAsync(probe, ct), probe, parse.GetValue(clients),
                     TimeSpan.FromSeconds(parse.GetValue(seconds)), remote.Key(parse), parse.GetValue(top));
                 Console.Error.WriteLine($"facevector: {options.Clients} client(s) x {options.Duration.TotalSeconds:0.#} s against {uri}{(server is null ? string.Empty : " (in-process)")}");
@@ -62,6 +79,11 @@ internal static class LoadBenchCommand
                 if (server is not null)
                 {
                     await server.DisposeAsync();
+                }
+
+                if (scratch is not null)
+                {
+                    Directory.Delete(scratch, recursive: true);
                 }
             }
         });

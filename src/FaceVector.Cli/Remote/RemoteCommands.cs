@@ -17,7 +17,7 @@ namespace FaceVector.Cli.Remote;
 /// <summary><c>facevector remote search|embed</c>: the local commands' output, computed by a FaceVector server.</summary>
 internal static class RemoteCommands
 {
-    /// <summary>Files above this go up as an EmbedStream of chunks rather than one message.</summary>
+    /// <summary>Files above this go up as a stream of chunks (EmbedStream, SearchStream) rather than one message.</summary>
     internal const int StreamAboveBytes = 1 << 20;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
 
@@ -42,7 +42,8 @@ internal static class RemoteCommands
         {
             Uri uri = server.ServerUri(parse);
             string path = parse.GetValue(query)!.FullName;
-            var request = new SearchRequest { Image = await ReadAsync(path, ct), Name = path, TopK = parse.GetValue(top) ?? 0 };
+            ByteString image = await ReadAsync(path, ct);
+            var request = new SearchRequest { Image = image, Name = path, TopK = parse.GetValue(top) ?? 0 };
             if (parse.GetValue(threshold) is { } t)
             {
                 request.ScoreThreshold = t;
@@ -50,8 +51,11 @@ internal static class RemoteCommands
 
             var watch = Stopwatch.StartNew();
             using GrpcChannel channel = RemoteOptions.Channel(uri);
-            SearchReply reply = await CallAsync(uri, () => new FaceSearch.FaceSearchClient(channel)
-                .SearchAsync(request, RemoteOptions.Headers(server.Key(parse)), DateTime.UtcNow + Deadline, ct).ResponseAsync);
+            var client = new FaceSearch.FaceSearchClient(channel);
+            var call = new CallOptions(RemoteOptions.Headers(server.Key(parse)), DateTime.UtcNow + Deadline, ct);
+            SearchReply reply = await CallAsync(uri, () => image.Length > StreamAboveBytes
+                ? client.SearchChunkedAsync(request, image, call)
+                : client.SearchAsync(request, call).ResponseAsync);
             SearchJson result = ToSearchJson(path, reply, watch.Elapsed);
             if (parse.GetValue(json))
             {

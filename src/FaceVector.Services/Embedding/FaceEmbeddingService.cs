@@ -17,38 +17,13 @@ public sealed class FaceEmbeddingService(EmbeddingEngine engine, IOptions<Server
 
     public override async Task<ImageFacesReply> EmbedStream(IAsyncStreamReader<ImageChunk> requestStream, ServerCallContext context)
     {
-        CancellationToken ct = context.CancellationToken;
-        if (!await requestStream.MoveNext(ct) || requestStream.Current.PartCase != ImageChunk.PartOneofCase.Metadata)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message of EmbedStream must carry metadata"));
-        }
-
-        ImageMetadata metadata = requestStream.Current.Metadata;
-        long limit = options.Value.MaxStreamedImageBytes;
-        CheckSize(metadata.TotalBytes, limit);
-        using var buffer = new MemoryStream(metadata.TotalBytes > 0 ? (int)metadata.TotalBytes : 0);
-        while (await requestStream.MoveNext(ct))
-        {
-            if (requestStream.Current.PartCase != ImageChunk.PartOneofCase.Data)
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first message of EmbedStream may carry metadata"));
-            }
-
-            CheckSize(buffer.Length + requestStream.Current.Data.Length, limit);
-            requestStream.Current.Data.WriteTo(buffer);
-        }
-
-        return await engine.AnalyzeAsync(buffer.ToArray(), metadata.Name, metadata.Embed, ct);
+        (ImageMetadata metadata, byte[] image) = await ChunkedUpload.ReadAsync(requestStream,
+            c => c.PartCase == ImageChunk.PartOneofCase.Metadata ? c.Metadata : null,
+            c => c.PartCase == ImageChunk.PartOneofCase.Data ? c.Data : null,
+            m => m.TotalBytes, options.Value.MaxStreamedImageBytes, context.CancellationToken);
+        return await engine.AnalyzeAsync(image, metadata.Name, metadata.Embed, context.CancellationToken);
     }
 
     public override Task<ModelInfo> GetModelInfo(ModelInfoRequest request, ServerCallContext context) =>
         Task.FromResult(engine.GetModelInfo());
-
-    private static void CheckSize(long bytes, long limit)
-    {
-        if (bytes > limit)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"image is over the limit of {limit} bytes"));
-        }
-    }
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -72,6 +73,8 @@ public static class FaceVectorHost
             o.Interceptors.Add<ExceptionMappingInterceptor>();
         });
         services.AddGrpcReflection();
+        // An unhealthy check is the caller's answer (NOT_SERVING), not a server error: the model loader logs the cause once.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         services.AddSingleton<FaceVectorMetrics>();
         services.AddFaceVectorTelemetry(config, roles);
         return builder;

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace FaceVector.Services.Search;
 
 /// <summary>The <c>facevector.v1.FaceSearch</c> gRPC service: probe faces in, stored faces ranked by cosine similarity out.</summary>
-public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder, SearchModel searchModel, IOptions<SearchOptions> options)
+public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder, SearchModel searchModel, IOptions<SearchOptions> options, IOptions<ServerOptions> server)
     : FaceSearch.FaceSearchBase
 {
     public const string NoFaceMessage = "no face in probe image";
@@ -29,6 +29,16 @@ public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder,
             ? request.Embedding.ModelId
             : model.ModelId;
         return await SearchAsync(probes, modelId, request.TopK, request.HasScoreThreshold ? request.ScoreThreshold : null, request.Filter, model, ct);
+    }
+
+    public override async Task<SearchReply> SearchStream(IAsyncStreamReader<SearchChunk> requestStream, ServerCallContext context)
+    {
+        (SearchRequest request, byte[] image) = await ChunkedUpload.ReadAsync(requestStream,
+            c => c.PartCase == SearchChunk.PartOneofCase.Request ? c.Request : null,
+            c => c.PartCase == SearchChunk.PartOneofCase.Data ? c.Data : null,
+            _ => 0, server.Value.MaxStreamedImageBytes, context.CancellationToken);
+        request.Image = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(image); // the array is ours alone: no copy
+        return await Search(request, context);
     }
 
     public override async Task<SearchReply> SearchByFace(SearchByFaceRequest request, ServerCallContext context)

@@ -11,7 +11,7 @@ public sealed class SearchModel(IProbeEmbedder embedder, IFaceIndex index)
 {
     private static readonly TimeSpan InfoTimeout = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private ModelInfo? _model;
+    private volatile ModelInfo? _model;
 
     public async Task<ModelInfo> GetAsync(CancellationToken cancellationToken)
     {

@@ -23,6 +23,9 @@ public sealed class FaceVectorMetrics
         FacesPerImage = _meter.CreateHistogram<int>("facevector.faces_per_image", "{face}", "Faces found per analysed image");
     }
 
+    /// <summary>This host's meter (each host has its own instance of the "FaceVector" meter).</summary>
+    public Meter Meter => _meter;
+
     public Counter<long> Requests { get; }
 
     public Histogram<double> Duration { get; }

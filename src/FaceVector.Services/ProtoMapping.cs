@@ -34,6 +34,12 @@ public static class ProtoMapping
         return reply;
     }
 
+    /// <summary>The reverse of <see cref="ToProto(Core.Pipeline.ImageFaces, string)"/>: a reply as domain faces, named <paramref name="source"/> (default: the reply's name).</summary>
+    public static Core.Pipeline.ImageFaces ToImageFaces(ImageFacesReply reply, string? source = null) => new(
+        source ?? reply.Name, reply.Width, reply.Height, reply.Format, reply.Sha256,
+        [.. reply.Faces.Select(f => new Core.Pipeline.Face(f.Index, new Core.Detection.BoundingBox(f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2), f.Score, [.. f.Keypoints], f.Embedding.Count > 0 ? [.. f.Embedding] : null))],
+        default, reply.Retried);
+
     public static FaceVector.Grpc.V1.BoundingBox ToProto(Core.Detection.BoundingBox b) => new() { X1 = b.X1, Y1 = b.Y1, X2 = b.X2, Y2 = b.Y2 };
 
     public static FaceVector.Grpc.V1.BoundingBox ToProto(FaceBox b) => new() { X1 = b.X1, Y1 = b.Y1, X2 = b.X2, Y2 = b.Y2 };

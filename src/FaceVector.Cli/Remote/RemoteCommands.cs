@@ -92,7 +92,7 @@ internal static class RemoteCommands
                 ProtoImageFaces reply = image.Length > StreamAboveBytes
                     ? await client.EmbedChunkedAsync(image, path, call)
                     : await client.EmbedAsync(new ImageRequest { Image = image, Name = path }, call);
-                result = new ImageResult(path, ToImageFaces(reply), null);
+                result = new ImageResult(path, Services.ProtoMapping.ToImageFaces(reply), null);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {
@@ -143,10 +143,6 @@ internal static class RemoteCommands
         }
     }
 
-    private static Core.Pipeline.ImageFaces ToImageFaces(ProtoImageFaces reply) => new(
-        reply.Name, reply.Width, reply.Height, reply.Format, reply.Sha256,
-        [.. reply.Faces.Select(f => new Face(f.Index, ToBox(f.Box), f.Score, [.. f.Keypoints], f.Embedding.Count > 0 ? [.. f.Embedding] : null))],
-        default, reply.Retried);
 
     private static Core.Detection.BoundingBox ToBox(ProtoBox b) => new(b.X1, b.Y1, b.X2, b.Y2);
 

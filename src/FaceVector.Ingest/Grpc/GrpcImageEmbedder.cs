@@ -6,7 +6,6 @@ using FaceVector.Services.Configuration;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using CoreBox = FaceVector.Core.Detection.BoundingBox;
 using CoreImageFaces = FaceVector.Core.Pipeline.ImageFaces;
 
 namespace FaceVector.Ingest.Grpc;
@@ -53,13 +52,7 @@ public sealed class GrpcImageEmbedder(FaceEmbedding.FaceEmbeddingClient client, 
             throw new InvalidOperationException($"Embedding replica answered with model {reply.ModelId}, expected {ModelId}: all replicas must run the same model.");
         }
 
-        return ToImageFaces(reply, source);
-    }
-
-    internal static CoreImageFaces ToImageFaces(FaceVector.Grpc.V1.ImageFaces reply, string source)
-    {
-        Face[] faces = [.. reply.Faces.Select(f => new Face(f.Index, new CoreBox(f.Box.X1, f.Box.Y1, f.Box.X2, f.Box.Y2), f.Score, [.. f.Keypoints], f.Embedding.Count > 0 ? [.. f.Embedding] : null))];
-        return new CoreImageFaces(source, reply.Width, reply.Height, reply.Format, reply.Sha256, faces, default, reply.Retried);
+        return Services.ProtoMapping.ToImageFaces(reply, source);
     }
 
     private TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(options.Value.TimeoutSeconds, 30));

@@ -1,3 +1,7 @@
+using FaceVector.Index;
+using FaceVector.Services.Configuration;
+using Microsoft.Extensions.Configuration;
+
 namespace FaceVector.Deploy.Tests;
 
 /// <summary>Every environment variable in the compose files is a setting the apps really read.</summary>
@@ -60,5 +64,28 @@ public sealed class ComposeEnvironmentTests
             .Where(v => AppSettings.Problem(v.Name) is not null).Select(v => $"{v.Service} {v.Name}")];
 
         Assert.Equal(["search FaceVector__Index__QdrantEndpoint", "ingest FaceVector__Ingest__Folder"], problems);
+    }
+}
+
+/// <summary>The cluster override's settings reach the Qdrant collection layout FaceVector creates.</summary>
+public sealed class ClusterSettingsTests
+{
+    [Theory]
+    [InlineData("search")]
+    [InlineData("ingest")]
+    public void ClusterCollectionIsShardedAndReplicated(string service)
+    {
+        // Later files override earlier ones, as in `docker compose -f A -f B`.
+        Dictionary<string, string?> environment = ComposeFiles.EnvironmentVariables(Repository.ClusterCompose)
+            .Where(v => v.Service == service)
+            .GroupBy(v => v.Name.Replace("__", ":", StringComparison.Ordinal))
+            .ToDictionary(g => g.Key, g => (string?)g.Last().Value);
+        IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(environment).Build();
+
+        FaceIndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>()!.ToFaceIndexOptions();
+
+        Assert.Equal(FaceIndexOptions.QdrantProvider, index.Provider);
+        Assert.Equal(new Uri("http://qdrant:6334"), index.QdrantUrl);
+        Assert.Equal((3u, 2u, 1u), (index.Qdrant.ShardNumber, index.Qdrant.ReplicationFactor, index.Qdrant.WriteConsistencyFactor));
     }
 }

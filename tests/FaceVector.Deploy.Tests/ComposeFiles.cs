@@ -4,7 +4,7 @@ using YamlDotNet.RepresentationModel;
 namespace FaceVector.Deploy.Tests;
 
 /// <summary>One environment variable a compose file sets for a service.</summary>
-internal sealed record ComposeVariable(string File, string Service, string Name);
+internal sealed record ComposeVariable(string File, string Service, string Name, string Value);
 
 /// <summary>An image a compose file builds: the Dockerfile and its target stage.</summary>
 internal sealed record ComposeBuild(string Service, string Dockerfile, string Target);
@@ -15,14 +15,14 @@ internal static class ComposeFiles
     public static IEnumerable<ComposeVariable> EnvironmentVariables(string file, string yaml) =>
         from service in Services(yaml)
         where service.Body.Children.ContainsKey("environment")
-        from name in service.Body.Children["environment"] switch
+        from variable in service.Body.Children["environment"] switch
         {
             // Compose takes either a mapping (NAME: value) or a list of NAME=value strings.
-            YamlMappingNode map => map.Children.Keys.Select(Text),
-            YamlSequenceNode list => list.Children.Select(i => Text(i).Split('=')[0]),
+            YamlMappingNode map => map.Children.Select(c => (Name: Text(c.Key), Value: Text(c.Value))),
+            YamlSequenceNode list => list.Children.Select(i => Text(i).Split('=', 2)).Select(p => (Name: p[0], Value: p.Length > 1 ? p[1] : string.Empty)),
             _ => [],
         }
-        select new ComposeVariable(file, service.Name, name);
+        select new ComposeVariable(file, service.Name, variable.Name, variable.Value);
 
     public static IEnumerable<ComposeVariable> EnvironmentVariables(IEnumerable<string> repositoryFiles) =>
         repositoryFiles.SelectMany(f => EnvironmentVariables(f, File.ReadAllText(Repository.PathOf(f))));

@@ -25,10 +25,10 @@ internal static class AppSettings
         (IngestWorkerOptions.Section, typeof(IngestWorkerOptions)),
     }.ToDictionary(s => s.Item1.Split(':')[1], s => s.Item2, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Read directly by the apps (API key, model folder), by ASP.NET Core, by the OpenTelemetry SDK or by Qdrant.</summary>
+    /// <summary>Read directly by the apps (API key, model folder), by ASP.NET Core (Kestrel: TLS certificates), by the OpenTelemetry SDK or by Qdrant.</summary>
     private static readonly string[] KnownNames = ["FACEVECTOR_API_KEY", "FACEVECTOR_MODELS", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS"];
 
-    private static readonly string[] KnownPrefixes = ["OTEL_", "QDRANT__", "Logging__"];
+    private static readonly string[] KnownPrefixes = ["OTEL_", "QDRANT__", "Logging__", "Kestrel__"];
 
     /// <returns>Null when an app reads the variable, else why it is not a setting.</returns>
     public static string? Problem(string name)

@@ -46,6 +46,15 @@ public sealed class DockerfileTests
     }
 
     [Fact]
+    public void BuildContextLeavesOutLocalBuildOutput()
+    {
+        string[] ignored = File.ReadAllLines(Repository.PathOf(".dockerignore"));
+        Assert.Contains("**/bin/", ignored);
+        Assert.Contains("**/obj/", ignored); // a host's project.assets.json would replace the image's restore
+        Assert.DoesNotContain(ignored, line => Copied.Any(p => line.TrimEnd('/') == p)); // nothing the Dockerfile copies
+    }
+
+    [Fact]
     public void EveryComposeBuildIsAnImageOfTheDockerfile()
     {
         ComposeBuild[] builds = [.. ComposeFiles.Builds(Repository.SingleNodeCompose[0])];

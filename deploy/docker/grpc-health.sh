@@ -2,9 +2,10 @@
 # Health check of a FaceVector gRPC host from inside its image, which has neither curl nor grpc_health_probe:
 # one grpc.health.v1.Health/Check call (overall status) spoken as raw HTTP/2 over bash's /dev/tcp.
 # Exit 0 only when the answer is SERVING (the embedding host says NOT_SERVING until its models are loaded).
-# Usage: grpc-health [PORT]   (default 8080; plain h2c, as the hosts serve inside the container)
+# Usage: grpc-health [PORT]   (default: the first of ASPNETCORE_HTTP_PORTS, else 8080; plain h2c)
 set -eu  # no pipefail: the read below may end by timeout
-port="${1:-8080}"
+port="${1:-${ASPNETCORE_HTTP_PORTS:-8080}}"
+port="${port%%[,;]*}"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 
 # Client preface and an empty SETTINGS frame.

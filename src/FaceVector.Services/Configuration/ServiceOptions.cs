@@ -2,6 +2,7 @@ using FaceVector.Core.Imaging;
 using FaceVector.Core.Models;
 using FaceVector.Core.Pipeline;
 using FaceVector.Index;
+using FaceVector.Index.Qdrant;
 
 namespace FaceVector.Services.Configuration;
 
@@ -116,6 +117,20 @@ public sealed class IndexOptions
 
     public string Collection { get; set; } = FaceIndexOptions.DefaultCollection;
 
+    // Qdrant collection layout, used only when the collection is created (a cluster needs shards and replicas > 1).
+    public uint QdrantShardNumber { get; set; } = 1;
+
+    public uint QdrantReplicationFactor { get; set; } = 1;
+
+    /// <summary>Replicas that must confirm a write before it succeeds (at most the replication factor).</summary>
+    public uint QdrantWriteConsistencyFactor { get; set; } = 1;
+
+    /// <summary>Int8 scalar quantisation in RAM (with rescoring): about a quarter of the float vectors' memory.</summary>
+    public bool QdrantScalarQuantization { get; set; }
+
+    /// <summary>Original float vectors on disk (memory-mapped); with quantisation only the int8 codes stay in RAM.</summary>
+    public bool QdrantOnDiskVectors { get; set; }
+
     /// <summary><c>$XDG_DATA_HOME/facevector/faces.db</c>, else <c>~/.local/share/facevector/faces.db</c>.</summary>
     public static string DefaultDbPath()
     {
@@ -141,6 +156,14 @@ public sealed class IndexOptions
             QdrantUrl = string.IsNullOrWhiteSpace(QdrantUrl) ? null : new Uri(QdrantUrl),
             ApiKey = QdrantApiKey,
             Collection = Collection,
+            Qdrant = new QdrantIndexOptions
+            {
+                ShardNumber = QdrantShardNumber,
+                ReplicationFactor = QdrantReplicationFactor,
+                WriteConsistencyFactor = QdrantWriteConsistencyFactor,
+                ScalarQuantization = QdrantScalarQuantization,
+                OnDiskVectors = QdrantOnDiskVectors,
+            },
         };
     }
 }

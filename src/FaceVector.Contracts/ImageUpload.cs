@@ -13,6 +13,12 @@ public static class ImageUpload
         SendAsync(client.EmbedStream(call), new ImageChunk { Metadata = new ImageMetadata { Name = name, TotalBytes = image.Length, Embed = true } },
             image, data => new ImageChunk { Data = data }, chunkBytes);
 
+    /// <summary>Embed in one message, or EmbedStream when the image is larger than <paramref name="streamAboveBytes"/>.</summary>
+    public static async Task<ImageFaces> EmbedAnySizeAsync(this FaceEmbedding.FaceEmbeddingClient client, ByteString image, string name, CallOptions call, int streamAboveBytes) =>
+        image.Length > streamAboveBytes
+            ? await client.EmbedChunkedAsync(image, name, call).ConfigureAwait(false)
+            : await client.EmbedAsync(new ImageRequest { Image = image, Name = name }, call).ConfigureAwait(false);
+
     /// <summary>SearchStream: the request (its image left empty) first, then the probe image in chunks.</summary>
     public static Task<SearchReply> SearchChunkedAsync(this FaceSearch.FaceSearchClient client, SearchRequest request, ByteString image, CallOptions call, int chunkBytes = DefaultChunkBytes)
     {

@@ -89,9 +89,7 @@ internal static class RemoteCommands
             ImageResult result;
             try
             {
-                ProtoImageFaces reply = image.Length > StreamAboveBytes
-                    ? await client.EmbedChunkedAsync(image, path, call)
-                    : await client.EmbedAsync(new ImageRequest { Image = image, Name = path }, call);
+                ProtoImageFaces reply = await client.EmbedAnySizeAsync(image, path, call, StreamAboveBytes);
                 result = new ImageResult(path, Services.ProtoMapping.ToImageFaces(reply), null);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)

@@ -37,9 +37,7 @@ public sealed class GrpcImageEmbedder(FaceEmbedding.FaceEmbeddingClient client, 
         FaceVector.Grpc.V1.ImageFaces reply;
         try
         {
-            reply = image.Length > options.Value.StreamAboveBytes
-                ? await client.EmbedChunkedAsync(ByteString.CopyFrom(image), source, call)
-                : await client.EmbedAsync(new ImageRequest { Image = ByteString.CopyFrom(image), Name = source }, call);
+            reply = await client.EmbedAnySizeAsync(ByteString.CopyFrom(image), source, call, options.Value.StreamAboveBytes);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.OutOfRange)
         {

@@ -20,9 +20,7 @@ public sealed class GrpcProbeEmbedder(FaceEmbedding.FaceEmbeddingClient client, 
         var call = new CallOptions(deadline: deadline, cancellationToken: context.CancellationToken);
         try
         {
-            return image.Length > options.Value.StreamAboveBytes
-                ? await client.EmbedChunkedAsync(image, name, call)
-                : await client.EmbedAsync(new ImageRequest { Image = image, Name = name }, call);
+            return await client.EmbedAnySizeAsync(image, name, call, options.Value.StreamAboveBytes);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded && deadline == ownDeadline)
         {

@@ -73,11 +73,12 @@ public sealed class ResilienceTests : IDisposable
         var client = new FaceEmbedding.FaceEmbeddingClient(embedder.Channel);
         var request = new ImageRequest { Image = Image("_groups/solvay1927.jpg") };
 
-        StatusCode[] codes = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        // Embedding 29 faces keeps the one slot busy for a while, so the 16 calls overlap even on a loaded machine.
+        StatusCode[] codes = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
         {
             try
             {
-                await client.DetectAsync(request, ServiceHost.KeyHeaders);
+                await client.EmbedAsync(request, ServiceHost.KeyHeaders);
                 return StatusCode.OK;
             }
             catch (RpcException ex)
@@ -88,7 +89,7 @@ public sealed class ResilienceTests : IDisposable
 
         Assert.All(codes, c => Assert.True(c is StatusCode.OK or StatusCode.ResourceExhausted, c.ToString()));
         Assert.Contains(StatusCode.ResourceExhausted, codes);
-        Assert.InRange(codes.Count(c => c == StatusCode.OK), 2, 7);
+        Assert.InRange(codes.Count(c => c == StatusCode.OK), 2, 15);
         Assert.NotEmpty((await client.DetectAsync(request, ServiceHost.KeyHeaders)).Faces);
     }
 

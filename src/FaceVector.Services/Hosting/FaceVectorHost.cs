@@ -2,7 +2,9 @@ using FaceVector.Services.Configuration;
 using FaceVector.Services.Embedding;
 using FaceVector.Services.Interceptors;
 using FaceVector.Services.Search;
+using FaceVector.Services.Security;
 using FaceVector.Services.Telemetry;
+using FaceVector.Services.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -23,6 +25,8 @@ public enum FaceVectorRoles
     Search = 2,
     /// <summary>Both, search calling the embedder in-process (<c>facevector serve</c>).</summary>
     Combined = Embedding | Search,
+    /// <summary>The search page and its HTTP API (needs <see cref="Search"/>); <c>facevector serve</c> maps it on its own port.</summary>
+    Web = 4,
 }
 
 /// <summary>
@@ -34,6 +38,11 @@ public static class FaceVectorHost
     /// <param name="configure">Runs first, before any setting is read: tests and <c>serve</c> add configuration and URLs here.</param>
     public static WebApplication Build(FaceVectorRoles roles, string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        if (roles.HasFlag(FaceVectorRoles.Web) && !roles.HasFlag(FaceVectorRoles.Search))
+        {
+            throw new ArgumentException("the web page searches the index: it needs the search role too", nameof(roles));
+        }
+
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         configure?.Invoke(builder);
         builder.AddFaceVectorServer(roles);
@@ -45,6 +54,11 @@ public static class FaceVectorHost
         if (roles.HasFlag(FaceVectorRoles.Search))
         {
             builder.Services.AddFaceSearch(builder.Configuration, inProcessEmbedder: roles.HasFlag(FaceVectorRoles.Embedding));
+        }
+
+        if (roles.HasFlag(FaceVectorRoles.Web))
+        {
+            builder.Services.AddFaceVectorWeb(builder.Configuration);
         }
 
         WebApplication app = builder.Build();
@@ -73,6 +87,7 @@ public static class FaceVectorHost
         });
         services.AddGrpcReflection();
         services.AddSingleton<FaceVectorMetrics>();
+        services.AddSingleton<ApiKeyCheck>();
         services.AddFaceVectorTelemetry(config, roles);
         return builder;
     }
@@ -119,6 +134,11 @@ public static class FaceVectorHost
         if (roles.HasFlag(FaceVectorRoles.Search))
         {
             app.MapGrpcService<FaceSearchService>();
+        }
+
+        if (roles.HasFlag(FaceVectorRoles.Web))
+        {
+            app.MapFaceVectorWeb();
         }
 
         app.MapGrpcHealthChecksService();

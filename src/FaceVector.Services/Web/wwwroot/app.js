@@ -182,6 +182,7 @@ function cell(tag, text) {
 }
 
 function fillTable(selector, rows) {
+  if (rows.length === 0) rows = [['none']];
   $(`${selector} tbody`).replaceChildren(...rows.map((row) => {
     const tr = document.createElement('tr');
     tr.append(...row.map((value) => cell('td', value)));

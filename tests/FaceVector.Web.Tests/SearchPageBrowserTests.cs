@@ -136,21 +136,8 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
             // The README's copy is made small: 1000 px wide, 256-colour palette.
             using Image image = await Image.LoadAsync(path);
             image.Mutate(x => x.Resize(1000, 0));
-            await image.SaveAsPngAsync(Path.Combine(RepositoryRoot(), "docs", name),
+            await image.SaveAsPngAsync(Path.Combine(TestData.RepositoryRoot, "docs", name),
                 new PngEncoder { ColorType = PngColorType.Palette, CompressionLevel = PngCompressionLevel.BestCompression });
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FaceVector.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("FaceVector.sln not found above the test output");
     }
 }

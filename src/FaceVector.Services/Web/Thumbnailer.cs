@@ -1,3 +1,5 @@
+using FaceVector.Core.Imaging;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
@@ -16,6 +18,7 @@ public sealed class Thumbnailer(IOptions<WebOptions> options) : IDisposable
     public const int MinSize = 32;
     public const int MaxSize = 1024;
     private const int SizeEntryBytes = 64;
+    private static readonly long MaxPixels = new ImageLoaderOptions().MaxPixels;
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.ThumbnailCacheBytes });
 
@@ -27,6 +30,13 @@ public sealed class Thumbnailer(IOptions<WebOptions> options) : IDisposable
         if (_cache.TryGetValue(key, out byte[]? cached))
         {
             return cached!;
+        }
+
+        // The file may have changed since it was indexed: check its size again before decoding it.
+        Size upright = UprightSize(path, imageHash);
+        if ((long)upright.Width * upright.Height > MaxPixels)
+        {
+            throw new WebApiException(StatusCodes.Status413PayloadTooLarge, $"the image is {upright.Width}x{upright.Height}, over the limit of {MaxPixels:N0} pixels");
         }
 
         using Image image = await Image.LoadAsync(path, ct);

@@ -23,6 +23,7 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run .ci/install (Debian package chromium)");
         _playwright = await Playwright.CreateAsync();
+        Assertions.SetDefaultExpectTimeout(30_000);
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = Chromium,
@@ -110,10 +111,10 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
     /// </summary>
     private static async Task WaitUntilAsync(IPage page, string function)
     {
-        DateTime until = DateTime.UtcNow.AddSeconds(20);
+        DateTime until = DateTime.UtcNow.AddSeconds(30);
         while (!await page.EvaluateAsync<bool>(function))
         {
-            Assert.True(DateTime.UtcNow < until, $"still false after 20 s: {function}");
+            Assert.True(DateTime.UtcNow < until, $"still false after 30 s: {function}");
             await Task.Delay(100);
         }
     }
@@ -122,7 +123,7 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
     {
         IBrowserContext context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         IPage page = await context.NewPageAsync();
-        page.SetDefaultTimeout(20_000);
+        page.SetDefaultTimeout(30_000); // generous: CI runs other test suites beside this one
         return page;
     }
 

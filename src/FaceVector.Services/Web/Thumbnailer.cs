@@ -1,4 +1,4 @@
-using FaceVector.Core.Imaging;
+using FaceVector.Services.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -13,12 +13,11 @@ namespace FaceVector.Services.Web;
 /// Upright JPEG thumbnails of indexed images and their upright sizes, kept in a memory cache bounded in bytes and
 /// keyed by image hash, so that copies of one photo share an entry and a changed file gets a new one.
 /// </summary>
-public sealed class Thumbnailer(IOptions<WebOptions> options) : IDisposable
+public sealed class Thumbnailer(IOptions<WebOptions> options, IOptions<ModelsOptions> models) : IDisposable
 {
     public const int MinSize = 32;
     public const int MaxSize = 1024;
     private const int SizeEntryBytes = 64;
-    private static readonly long MaxPixels = new ImageLoaderOptions().MaxPixels;
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.ThumbnailCacheBytes });
 
@@ -32,11 +31,12 @@ public sealed class Thumbnailer(IOptions<WebOptions> options) : IDisposable
             return cached!;
         }
 
-        // The file may have changed since it was indexed: check its size again before decoding it.
+        // The file may have changed since it was indexed: check its size again (the --max-pixels limit) before decoding it.
         Size upright = UprightSize(path, imageHash);
-        if ((long)upright.Width * upright.Height > MaxPixels)
+        long maxPixels = models.Value.MaxPixels;
+        if ((long)upright.Width * upright.Height > maxPixels)
         {
-            throw new WebApiException(StatusCodes.Status413PayloadTooLarge, $"the image is {upright.Width}x{upright.Height}, over the limit of {MaxPixels:N0} pixels");
+            throw new WebApiException(StatusCodes.Status413PayloadTooLarge, $"the image is {upright.Width}x{upright.Height}, over the limit of {maxPixels:N0} pixels");
         }
 
         using Image image = await Image.LoadAsync(path, ct);

@@ -7,7 +7,7 @@ namespace FaceVector.Web.Tests;
 
 /// <summary>
 /// The search page end to end in headless Chromium (Debian's, installed by .ci/install), driven by Playwright:
-/// upload a photo, pick the face, see the matches, open one; the index view; the key prompt.
+/// choose a photo, pick the face, see the matches, open one; the index view; the key prompt and a dropped photo.
 /// Screenshots go to the test output folder (screenshots/); set FACEVECTOR_UPDATE_DOCS=1 to refresh docs/search-page.png.
 /// </summary>
 [Collection(WebCollection.Name)]
@@ -97,9 +97,19 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
         await page.WaitForSelectorAsync("body[data-ready=true]");
         Assert.Contains("faces in", await page.InnerTextAsync("#status"), StringComparison.Ordinal);
 
-        // Thumbnails load with the session cookie (an <img> cannot send the header).
-        await page.SetInputFilesAsync("#file", Expected.Probe);
-        await page.WaitForSelectorAsync(".match");
+        // This time the photo is dropped on the page; thumbnails load with the session cookie (an <img> cannot send the header).
+        IJSHandle drop = await page.EvaluateHandleAsync(
+            """
+            ([base64, name]) => {
+              const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], name, { type: 'image/jpeg' }));
+              return transfer;
+            }
+            """,
+            new[] { Convert.ToBase64String(await File.ReadAllBytesAsync(Expected.Probe)), Path.GetFileName(Expected.Probe) });
+        await page.Locator("#drop").DispatchEventAsync("drop", new { dataTransfer = drop });
+        await Assertions.Expect(page.Locator(".match")).ToHaveCountAsync(Expected.ObamaPhotos.Count);
         await WaitUntilAsync(page, ThumbnailsLoaded);
     }
 

@@ -45,16 +45,8 @@ internal static class ServeCommand
     }
 
     /// <summary>Starts the combined host on 127.0.0.1:<paramref name="port"/> (0: a free port), gRPC only.</summary>
-    public static async Task<WebApplication> StartAsync(IReadOnlyDictionary<string, string?> settings, int port, CancellationToken ct)
-    {
-        WebApplication app = FaceVectorHost.Build(FaceVectorRoles.Combined, [], builder =>
-        {
-            builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
-            builder.Configuration.AddInMemoryCollection(settings);
-        });
-        await app.StartAsync(ct);
-        return app;
-    }
+    public static Task<WebApplication> StartAsync(IReadOnlyDictionary<string, string?> settings, int port, CancellationToken ct) =>
+        StartHostAsync(FaceVectorRoles.Combined, settings, web => web.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")), ct);
 
     /// <summary>
     /// Starts the combined host with the search page: gRPC (h2c) on <paramref name="grpcPort"/> and the page and its
@@ -63,18 +55,24 @@ internal static class ServeCommand
     public static async Task<ServeEndpoints> StartWithWebAsync(IReadOnlyDictionary<string, string?> settings, int grpcPort, int webPort, CancellationToken ct)
     {
         ListenOptions? grpc = null, web = null;
-        WebApplication app = FaceVectorHost.Build(FaceVectorRoles.Combined | FaceVectorRoles.Web, [], builder =>
+        WebApplication app = await StartHostAsync(FaceVectorRoles.Combined | FaceVectorRoles.Web, settings, host => host.ConfigureKestrel(k =>
         {
-            builder.WebHost.ConfigureKestrel(k =>
-            {
-                k.Listen(IPAddress.Loopback, grpcPort, l => (grpc = l).Protocols = HttpProtocols.Http2);
-                k.Listen(IPAddress.Loopback, webPort, l => (web = l).Protocols = HttpProtocols.Http1);
-            });
+            k.Listen(IPAddress.Loopback, grpcPort, l => (grpc = l).Protocols = HttpProtocols.Http2);
+            k.Listen(IPAddress.Loopback, webPort, l => (web = l).Protocols = HttpProtocols.Http1);
+        }), ct);
+        // Kestrel writes the bound port back into the listen options, which tells what port 0 became.
+        return new ServeEndpoints(app, Url(grpc!), Url(web!));
+    }
+
+    private static async Task<WebApplication> StartHostAsync(FaceVectorRoles roles, IReadOnlyDictionary<string, string?> settings, Action<ConfigureWebHostBuilder> listen, CancellationToken ct)
+    {
+        WebApplication app = FaceVectorHost.Build(roles, [], builder =>
+        {
+            listen(builder.WebHost);
             builder.Configuration.AddInMemoryCollection(settings);
         });
         await app.StartAsync(ct);
-        // Kestrel writes the bound port back into the listen options, which tells what port 0 became.
-        return new ServeEndpoints(app, Url(grpc!), Url(web!));
+        return app;
     }
 
     private static Uri Url(ListenOptions listen) => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{listen.IPEndPoint!.Port}/"));

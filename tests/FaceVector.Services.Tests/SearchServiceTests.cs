@@ -88,6 +88,25 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
     }
 
     [Fact]
+    public async Task Face_index_searches_with_that_probe_face_only_and_a_missing_one_is_not_found()
+    {
+        SearchRequest all = Probe("_groups/obama_and_biden.jpg");
+        all.FaceSelection = ProbeFaceSelection.All;
+        SearchReply every = await stack.SearchClient.SearchAsync(all, ServiceHost.KeyHeaders);
+        ProbeFaceMatches biden = every.Faces.First(f => f.Matches.Any(m => m.Tags["folder"] == "joe_biden"));
+
+        SearchRequest one = Probe("_groups/obama_and_biden.jpg");
+        one.FaceIndex = biden.FaceIndex;
+        SearchReply reply = await stack.SearchClient.SearchAsync(one, ServiceHost.KeyHeaders);
+        Assert.Equal(biden.Matches.Select(m => m.PointId), reply.Faces.Single().Matches.Select(m => m.PointId));
+
+        one.FaceIndex = 99;
+        var ex = await Assert.ThrowsAsync<RpcException>(() => stack.SearchClient.SearchAsync(one, ServiceHost.KeyHeaders).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("no face 99", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Filters_threshold_and_top_k_apply()
     {
         SearchRequest request = Probe("barack_obama/obama.jpg", topK: 3);

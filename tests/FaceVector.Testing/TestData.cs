@@ -33,6 +33,23 @@ public static class TestData
         })];
     }
 
+    /// <summary>The folder holding FaceVector.sln, above the test output.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "FaceVector.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new DirectoryNotFoundException("FaceVector.sln not found above the test output.");
+        }
+    }
+
     private static string FindShared()
     {
         if (Environment.GetEnvironmentVariable("FACEVECTOR_SHARED") is { Length: > 0 } env)
@@ -40,18 +57,10 @@ public static class TestData
             return env;
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FaceVector.sln")))
-            {
-                string shared = Path.Combine(dir.Parent?.FullName ?? dir.FullName, "shared");
-                if (Directory.Exists(shared))
-                {
-                    return shared;
-                }
-            }
-        }
-
-        throw new DirectoryNotFoundException("Test data not found: put the 'shared' folder beside the repository or set FACEVECTOR_SHARED.");
+        string root = RepositoryRoot;
+        string shared = Path.Combine(Path.GetDirectoryName(root) ?? root, "shared");
+        return Directory.Exists(shared)
+            ? shared
+            : throw new DirectoryNotFoundException("Test data not found: put the 'shared' folder beside the repository or set FACEVECTOR_SHARED.");
     }
 }

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using FaceVector.Services.Hosting;
+using FaceVector.Services.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -10,7 +13,7 @@ namespace FaceVector.Cli.Commands;
 
 /// <summary>
 /// <c>facevector serve</c>: the embedding and search services in one process on 127.0.0.1 (h2c), search calling the
-/// embedder in-process, over the embedded SQLite store unless --qdrant is given.
+/// embedder in-process, over the embedded SQLite store unless --qdrant is given; the search page on a second port.
 /// </summary>
 internal static class ServeCommand
 {
@@ -18,31 +21,61 @@ internal static class ServeCommand
     {
         var models = new ModelOptions();
         var store = new StoreOptions();
-        var port = new Option<int>("--port", "-p") { Description = "Port on 127.0.0.1", DefaultValueFactory = _ => 50051 };
-        var command = new Command("serve", "Serve facevector.v1.FaceEmbedding and FaceSearch over gRPC (HTTP/2 without TLS) on 127.0.0.1. Settings: docs/services.md.") { port };
+        var port = new Option<int>("--port", "-p") { Description = "gRPC port on 127.0.0.1", DefaultValueFactory = _ => 50051 };
+        var httpPort = new Option<int?>("--http-port") { Description = "Port of the search page and its HTTP API on 127.0.0.1 (default: --port + 1; docs/web.md)" };
+        var command = new Command("serve", "Serve facevector.v1.FaceEmbedding and FaceSearch over gRPC (HTTP/2 without TLS) and a search page over HTTP/1.1, on 127.0.0.1. Settings: docs/services.md, docs/web.md.")
+        {
+            port, httpPort,
+        };
         models.AddTo(command);
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            await using WebApplication app = await StartAsync(Settings(parse, models, store), parse.GetValue(port), ct);
-            Console.Error.WriteLine($"facevector: serving on {app.Urls.Single()} (Ctrl+C to stop)");
+            int grpcPort = parse.GetValue(port);
+            int webPort = parse.GetValue(httpPort) ?? (grpcPort == 0 ? 0 : grpcPort + 1);
+            Dictionary<string, string?> settings = Settings(parse, models, store);
+            settings[$"{WebOptions.Section}:JournalPath"] = store.JournalPath(parse);
+            ServeEndpoints endpoints = await StartWithWebAsync(settings, grpcPort, webPort, ct);
+            await using WebApplication app = endpoints.App;
+            Console.Error.WriteLine($"facevector: gRPC on {endpoints.Grpc}, search page on {endpoints.Web} (Ctrl+C to stop)");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;
     }
 
-    /// <summary>Starts the combined host on 127.0.0.1:<paramref name="port"/> (0: a free port).</summary>
-    public static async Task<WebApplication> StartAsync(IReadOnlyDictionary<string, string?> settings, int port, CancellationToken ct)
+    /// <summary>Starts the combined host on 127.0.0.1:<paramref name="port"/> (0: a free port), gRPC only.</summary>
+    public static Task<WebApplication> StartAsync(IReadOnlyDictionary<string, string?> settings, int port, CancellationToken ct) =>
+        StartHostAsync(FaceVectorRoles.Combined, settings, web => web.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}")), ct);
+
+    /// <summary>
+    /// Starts the combined host with the search page: gRPC (h2c) on <paramref name="grpcPort"/> and the page and its
+    /// API (HTTP/1.1, what browsers speak without TLS) on <paramref name="webPort"/>; 0 picks a free port.
+    /// </summary>
+    public static async Task<ServeEndpoints> StartWithWebAsync(IReadOnlyDictionary<string, string?> settings, int grpcPort, int webPort, CancellationToken ct)
     {
-        WebApplication app = FaceVectorHost.Build(FaceVectorRoles.Combined, [], builder =>
+        ListenOptions? grpc = null, web = null;
+        WebApplication app = await StartHostAsync(FaceVectorRoles.Combined | FaceVectorRoles.Web, settings, host => host.ConfigureKestrel(k =>
         {
-            builder.WebHost.UseUrls(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
+            k.Listen(IPAddress.Loopback, grpcPort, l => (grpc = l).Protocols = HttpProtocols.Http2);
+            k.Listen(IPAddress.Loopback, webPort, l => (web = l).Protocols = HttpProtocols.Http1);
+        }), ct);
+        // Kestrel writes the bound port back into the listen options, which tells what port 0 became.
+        return new ServeEndpoints(app, Url(grpc!), Url(web!));
+    }
+
+    private static async Task<WebApplication> StartHostAsync(FaceVectorRoles roles, IReadOnlyDictionary<string, string?> settings, Action<ConfigureWebHostBuilder> listen, CancellationToken ct)
+    {
+        WebApplication app = FaceVectorHost.Build(roles, [], builder =>
+        {
+            listen(builder.WebHost);
             builder.Configuration.AddInMemoryCollection(settings);
         });
         await app.StartAsync(ct);
         return app;
     }
+
+    private static Uri Url(ListenOptions listen) => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{listen.IPEndPoint!.Port}/"));
 
     /// <summary>The command line as service settings (docs/services.md); flags not given leave configuration as it is.</summary>
     public static Dictionary<string, string?> Settings(ParseResult parse, ModelOptions models, StoreOptions? store)
@@ -72,3 +105,6 @@ internal static class ServeCommand
         return settings.Where(s => s.Value is not null).ToDictionary();
     }
 }
+
+/// <summary>A started <c>serve</c> host and where it listens.</summary>
+internal sealed record ServeEndpoints(WebApplication App, Uri Grpc, Uri Web);

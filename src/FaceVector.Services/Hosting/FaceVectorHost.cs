@@ -2,7 +2,9 @@ using FaceVector.Services.Configuration;
 using FaceVector.Services.Embedding;
 using FaceVector.Services.Interceptors;
 using FaceVector.Services.Search;
+using FaceVector.Services.Security;
 using FaceVector.Services.Telemetry;
+using FaceVector.Services.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -24,6 +26,8 @@ public enum FaceVectorRoles
     Search = 2,
     /// <summary>Both, search calling the embedder in-process (<c>facevector serve</c>).</summary>
     Combined = Embedding | Search,
+    /// <summary>The search page and its HTTP API (needs <see cref="Search"/>); <c>facevector serve</c> maps it on its own port.</summary>
+    Web = 4,
 }
 
 /// <summary>
@@ -35,6 +39,11 @@ public static class FaceVectorHost
     /// <param name="configure">Runs first, before any setting is read: tests and <c>serve</c> add configuration and URLs here.</param>
     public static WebApplication Build(FaceVectorRoles roles, string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        if (roles.HasFlag(FaceVectorRoles.Web) && !roles.HasFlag(FaceVectorRoles.Search))
+        {
+            throw new ArgumentException("the web page searches the index: it needs the search role too", nameof(roles));
+        }
+
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         configure?.Invoke(builder);
         builder.AddFaceVectorServer(roles);
@@ -46,6 +55,11 @@ public static class FaceVectorHost
         if (roles.HasFlag(FaceVectorRoles.Search))
         {
             builder.Services.AddFaceSearch(builder.Configuration, inProcessEmbedder: roles.HasFlag(FaceVectorRoles.Embedding));
+        }
+
+        if (roles.HasFlag(FaceVectorRoles.Web))
+        {
+            builder.Services.AddFaceVectorWeb(builder.Configuration);
         }
 
         WebApplication app = builder.Build();
@@ -76,6 +90,7 @@ public static class FaceVectorHost
         // An unhealthy check is the caller's answer (NOT_SERVING), not a server error: the model loader logs the cause once.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         services.AddSingleton<FaceVectorMetrics>();
+        services.AddSingleton<ApiKeyCheck>();
         services.AddFaceVectorTelemetry(config, roles);
         return builder;
     }
@@ -122,6 +137,11 @@ public static class FaceVectorHost
         if (roles.HasFlag(FaceVectorRoles.Search))
         {
             app.MapGrpcService<FaceSearchService>();
+        }
+
+        if (roles.HasFlag(FaceVectorRoles.Web))
+        {
+            app.MapFaceVectorWeb();
         }
 
         app.MapGrpcHealthChecksService();

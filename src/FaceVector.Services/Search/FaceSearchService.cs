@@ -95,11 +95,15 @@ public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder,
             throw new RpcException(new Status(StatusCode.NotFound, NoFaceMessage));
         }
 
-        IEnumerable<DetectedFace> chosen = request.FaceSelection == ProbeFaceSelection.All
-            ? faces.Faces
+        IEnumerable<DetectedFace> chosen = request.HasFaceIndex ? [ChosenFace(faces, request.FaceIndex)]
+            : request.FaceSelection == ProbeFaceSelection.All ? faces.Faces
             : [faces.Faces.MaxBy(f => ProtoMapping.Area(f.Box))!];
         return [.. chosen.Select(f => (new ProbeFaceMatches { Box = f.Box, Score = f.Score, FaceIndex = f.Index }, f.Embedding.ToArray()))];
     }
+
+    private static DetectedFace ChosenFace(Grpc.V1.ImageFaces faces, int index) =>
+        faces.Faces.FirstOrDefault(f => f.Index == index)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"the probe image has no face {index} (it has {faces.Faces.Count}, numbered from 0)"));
 
     private static float[] ProbeVector(ProbeEmbedding embedding, ModelInfo model) =>
         embedding.Values.Count == model.Dimension

@@ -1,0 +1,163 @@
+using System.Globalization;
+using FaceVector.Grpc.V1;
+using FaceVector.Index;
+using FaceVector.Services.Configuration;
+using FaceVector.Services.Search;
+using FaceVector.Services.Security;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using ImageFacesReply = FaceVector.Grpc.V1.ImageFaces;
+
+namespace FaceVector.Services.Web;
+
+/// <summary>
+/// The search page and its HTTP/JSON API (docs/web.md). The endpoints call the gRPC service code in-process, so a
+/// search from the page is the same search as over gRPC; they need a host that runs the search role.
+/// </summary>
+public static class WebApiExtensions
+{
+    public static IServiceCollection AddFaceVectorWeb(this IServiceCollection services, IConfiguration config)
+    {
+        services.Configure<WebOptions>(config.GetSection(WebOptions.Section));
+        // gRPC creates its services per call unless they are registered; one shared instance serves both APIs.
+        services.TryAddSingleton<FaceSearchService>();
+        services.AddSingleton<IndexedImages>();
+        services.AddSingleton<Thumbnailer>();
+        services.AddSingleton<IngestReportReader>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapFaceVectorWeb(this IEndpointRouteBuilder app)
+    {
+        WebPage.Map(app);
+        RouteGroupBuilder api = app.MapGroup("/api")
+            .AddEndpointFilter<ApiErrorFilter>()
+            .AddEndpointFilter<ApiKeyFilter>();
+        api.MapPost("/session", StartSession);
+        api.MapPost("/detect", DetectAsync);
+        api.MapPost("/search", SearchAsync);
+        api.MapGet("/stats", StatsAsync);
+        api.MapGet("/ingest-report", (IngestReportReader reader) => Results.Ok(reader.Read()));
+        api.MapGet("/thumbnail", ThumbnailAsync);
+        api.MapGet("/image", ImageAsync);
+        return app;
+    }
+
+    /// <summary>Sets the key (already checked by <see cref="ApiKeyFilter"/>) as a cookie, for the page's image URLs.</summary>
+    private static IResult StartSession(HttpContext http, ApiKeyCheck check)
+    {
+        if (check.Required && ApiKeyFilter.PresentedKey(http.Request) is { } key)
+        {
+            // HttpOnly: scripts never see it; Strict: other sites cannot make the browser send it.
+            http.Response.Cookies.Append(ApiKeyFilter.CookieName, key,
+                new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/api", IsEssential = true });
+        }
+
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> DetectAsync(HttpContext http, IProbeEmbedder embedder, IOptions<ServerOptions> server)
+    {
+        PhotoUpload photo = await PhotoUpload.ReadAsync(http.Request, server.Value.MaxReceiveMessageBytes, http.RequestAborted);
+        ImageFacesReply faces = await embedder.EmbedAsync(ByteString.CopyFrom(photo.Bytes), photo.Name, new InProcessCallContext(http, "/api/detect"));
+        if (faces.Faces.Count == 0)
+        {
+            throw new WebApiException(StatusCodes.Status422UnprocessableEntity, $"{FaceSearchService.NoFaceMessage} {photo.Name}");
+        }
+
+        int largest = faces.Faces.MaxBy(f => ProtoMapping.Area(f.Box))!.Index;
+        return Results.Ok(new DetectResponse(photo.Name, faces.Width, faces.Height, largest,
+            [.. faces.Faces.Select(f => new FaceJson(f.Index, FaceJson.BoxOf(f.Box), f.Score))]));
+    }
+
+    private static async Task<IResult> SearchAsync(HttpContext http, FaceSearchService search, Thumbnailer thumbnails, IOptions<ServerOptions> server)
+    {
+        PhotoUpload photo = await PhotoUpload.ReadAsync(http.Request, server.Value.MaxReceiveMessageBytes, http.RequestAborted);
+        var request = new SearchRequest { Image = ByteString.CopyFrom(photo.Bytes), Name = photo.Name };
+        if (photo.Int("top") is { } top)
+        {
+            request.TopK = top >= 1 ? top : throw new WebApiException(StatusCodes.Status400BadRequest, $"'top' must be at least 1, not {top}");
+        }
+
+        if (photo.Int("face") is { } face)
+        {
+            request.FaceIndex = face;
+        }
+
+        if (photo.Float("threshold") is { } threshold)
+        {
+            request.ScoreThreshold = threshold;
+        }
+
+        SearchReply reply = await search.Search(request, new InProcessCallContext(http, "/api/search"));
+        ProbeFaceMatches probe = reply.Faces.Single();
+        return Results.Ok(new SearchResponse(photo.Name, new FaceJson(probe.FaceIndex, FaceJson.BoxOf(probe.Box), probe.Score),
+            reply.ScoreThreshold, reply.ModelId, [.. probe.Matches.Select(m => Match(m, thumbnails))]));
+    }
+
+    private static MatchJson Match(FaceVector.Grpc.V1.FaceMatch m, Thumbnailer thumbnails)
+    {
+        Size size;
+        try
+        {
+            size = thumbnails.UprightSize(m.ImagePath, m.ImageHash);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or ImageFormatException)
+        {
+            size = default; // the page then shows the thumbnail without a box
+        }
+
+        string id = Uri.EscapeDataString(m.PointId);
+        return new MatchJson(m.PointId, m.ImagePath, m.Score, FaceJson.BoxOf(m.Box), m.FaceIndex, size.Width, size.Height,
+            $"/api/thumbnail?id={id}", $"/api/image?id={id}");
+    }
+
+    private static async Task<IResult> StatsAsync(HttpContext http, FaceSearchService search, SearchModel model)
+    {
+        var call = new InProcessCallContext(http, "/api/stats");
+        ModelInfo info = await model.GetAsync(http.RequestAborted);
+        StatsReply stats = await search.GetStats(new StatsRequest(), call);
+        return Results.Ok(new StatsResponse(stats.Faces, stats.Images, stats.Collection, stats.ModelId, ModelJson.From(info)));
+    }
+
+    private static async Task<IResult> ThumbnailAsync(HttpContext http, string? id, string? size, IndexedImages images, Thumbnailer thumbnails, IOptions<WebOptions> options)
+    {
+        FacePayload face = await images.ByIdAsync(id, http.RequestAborted);
+        int side = size is null ? options.Value.ThumbnailSize
+            : int.TryParse(size, NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) && s is >= Thumbnailer.MinSize and <= Thumbnailer.MaxSize ? s
+            : throw new WebApiException(StatusCodes.Status400BadRequest, $"'size' must be a whole number of pixels from {Thumbnailer.MinSize} to {Thumbnailer.MaxSize}, not '{size}'");
+        string etag = $"\"{face.ImageHash}-{side}\"";
+        SetCaching(http, options.Value);
+        http.Response.Headers.ETag = etag;
+        if (http.Request.Headers.IfNoneMatch == etag)
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        byte[] jpeg = await thumbnails.JpegAsync(IndexedImages.ExistingFile(face.ImagePath), face.ImageHash, side, http.RequestAborted);
+        return Results.File(jpeg, "image/jpeg");
+    }
+
+    private static async Task<IResult> ImageAsync(HttpContext http, string? id, string? path, IndexedImages images, IOptions<WebOptions> options)
+    {
+        string file = id is not null ? (await images.ByIdAsync(id, http.RequestAborted)).ImagePath
+            : path is not null ? await images.ByPathAsync(path, http.RequestAborted)
+            : throw new WebApiException(StatusCodes.Status400BadRequest, "give 'id' (the point id of an indexed face) or 'path' (an indexed image)");
+        file = IndexedImages.ExistingFile(file);
+        // The type from the content, not the name: an indexed "x.png" may hold a JPEG.
+        string contentType = Image.DetectFormat(file)?.DefaultMimeType ?? "application/octet-stream";
+        SetCaching(http, options.Value);
+        return TypedResults.PhysicalFile(file, contentType);
+    }
+
+    // Private: the answers may need the API key, so shared caches must not keep them.
+    private static void SetCaching(HttpContext http, WebOptions options) =>
+        http.Response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={options.ImageMaxAgeSeconds}");
+}

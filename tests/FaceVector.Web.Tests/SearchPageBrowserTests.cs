@@ -1,0 +1,154 @@
+using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Processing;
+
+namespace FaceVector.Web.Tests;
+
+/// <summary>
+/// The search page end to end in headless Chromium (Debian's, installed by .ci/install), driven by Playwright:
+/// choose a photo, pick the face, see the matches, open one; the index view; the key prompt and a dropped photo.
+/// Screenshots go to the test output folder (screenshots/); set FACEVECTOR_UPDATE_DOCS=1 to refresh docs/search-page.png.
+/// </summary>
+[Collection(WebCollection.Name)]
+public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly string ScreenshotFolder = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run .ci/install (Debian package chromium)");
+        _playwright = await Playwright.CreateAsync();
+        Assertions.SetDefaultExpectTimeout(30_000);
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    [Fact]
+    public async Task A_person_uploads_a_photo_picks_the_face_and_sees_every_photo_of_him()
+    {
+        IPage page = await NewPageAsync();
+        await page.GotoAsync(fixture.Server.WebUrl.ToString());
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.Equal("0.33", await page.InputValueAsync("#threshold"));
+
+        await page.SetInputFilesAsync("#file", Expected.Probe);
+        await page.ClickAsync(".face[data-index='0']");
+        await Assertions.Expect(page.Locator(".match")).ToHaveCountAsync(Expected.ObamaPhotos.Count);
+        await WaitUntilAsync(page, ThumbnailsLoaded);
+
+        IReadOnlyList<string> paths = await page.Locator(".match .path").AllTextContentsAsync();
+        Assert.Equal(Expected.ObamaPhotos.Order(StringComparer.Ordinal), paths.Distinct().Order(StringComparer.Ordinal));
+        float[] scores = [.. (await page.Locator(".match .score").AllTextContentsAsync()).Select(s => float.Parse(s, System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.Equal(scores.OrderDescending(), scores);
+        Assert.Equal(paths.Count, await page.Locator(".match .box").CountAsync());
+        await ScreenshotAsync(page, "search-page.png", copyToDocs: true);
+
+        // Clicking a match opens the full photo.
+        IPage photo = await page.Context.RunAndWaitForPageAsync(() => page.Locator(".match a").First.ClickAsync());
+        await photo.WaitForLoadStateAsync();
+        Assert.Contains("/api/image?id=", photo.Url, StringComparison.Ordinal);
+        Assert.True(await photo.EvaluateAsync<bool>("document.images.length === 1 && document.images[0].naturalWidth > 0"));
+
+        // A higher threshold keeps only the near-copies.
+        await page.Locator("#threshold").EvaluateAsync("slider => { slider.value = '0.9'; slider.dispatchEvent(new Event('input')); }");
+        await Assertions.Expect(page.Locator(".match")).ToHaveCountAsync(2);
+    }
+
+    [Fact]
+    public async Task The_index_view_shows_stats_and_the_last_ingest_report()
+    {
+        IPage page = await NewPageAsync();
+        await page.GotoAsync(fixture.Server.WebUrl.ToString());
+        await page.ClickAsync(".tab[data-view='index-view']");
+        await page.WaitForSelectorAsync("#failures tbody tr");
+        string stats = await page.InnerTextAsync("#stats");
+        Assert.Contains("w600k_mbf_int8", stats, StringComparison.Ordinal);
+        Assert.Contains("manifest.tsv", await page.InnerTextAsync("#failures"), StringComparison.Ordinal);
+        await ScreenshotAsync(page, "index-view.png");
+    }
+
+    [Fact]
+    public async Task With_an_api_key_the_page_asks_for_it_and_then_works()
+    {
+        IPage page = await NewPageAsync();
+        await page.GotoAsync(fixture.KeyedServer.WebUrl.ToString());
+        await page.WaitForSelectorAsync("#key-dialog[open]");
+        await page.FillAsync("#key", IndexedServerFixture.ApiKey);
+        await page.PressAsync("#key", "Enter");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.Contains("faces in", await page.InnerTextAsync("#status"), StringComparison.Ordinal);
+
+        // This time the photo is dropped on the page; thumbnails load with the session cookie (an <img> cannot send the header).
+        IJSHandle drop = await page.EvaluateHandleAsync(
+            """
+            ([base64, name]) => {
+              const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], name, { type: 'image/jpeg' }));
+              return transfer;
+            }
+            """,
+            new[] { Convert.ToBase64String(await File.ReadAllBytesAsync(Expected.Probe)), Path.GetFileName(Expected.Probe) });
+        await page.Locator("#drop").DispatchEventAsync("drop", new { dataTransfer = drop });
+        await Assertions.Expect(page.Locator(".match")).ToHaveCountAsync(Expected.ObamaPhotos.Count);
+        await WaitUntilAsync(page, ThumbnailsLoaded);
+    }
+
+    private const string ThumbnailsLoaded = "() => [...document.querySelectorAll('.match img')].every(i => i.complete && i.naturalWidth > 0)";
+
+    /// <summary>
+    /// Polls a function in the page. Not WaitForFunctionAsync: that evaluates strings with eval, which the page's
+    /// Content-Security-Policy rightly forbids.
+    /// </summary>
+    private static async Task WaitUntilAsync(IPage page, string function)
+    {
+        DateTime until = DateTime.UtcNow.AddSeconds(30);
+        while (!await page.EvaluateAsync<bool>(function))
+        {
+            Assert.True(DateTime.UtcNow < until, $"still false after 30 s: {function}");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<IPage> NewPageAsync()
+    {
+        IBrowserContext context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        IPage page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000); // generous: CI runs other test suites beside this one
+        return page;
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name, bool copyToDocs = false)
+    {
+        Directory.CreateDirectory(ScreenshotFolder);
+        string path = Path.Combine(ScreenshotFolder, name);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        if (copyToDocs && Environment.GetEnvironmentVariable("FACEVECTOR_UPDATE_DOCS") == "1")
+        {
+            // The README's copy is made small: 1000 px wide, 256-colour palette.
+            using Image image = await Image.LoadAsync(path);
+            image.Mutate(x => x.Resize(1000, 0));
+            await image.SaveAsPngAsync(Path.Combine(TestData.RepositoryRoot, "docs", name),
+                new PngEncoder { ColorType = PngColorType.Palette, CompressionLevel = PngCompressionLevel.BestCompression });
+        }
+    }
+}

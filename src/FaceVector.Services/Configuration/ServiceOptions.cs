@@ -96,6 +96,9 @@ public sealed class EmbeddingClientOptions
     /// <summary>Longest wait between reconnection attempts to an embedder that went away.</summary>
     public double MaxReconnectBackoffSeconds { get; set; } = 2;
 
+    /// <summary>How often a <c>dns:///</c> address is resolved again, so that added or removed replicas are noticed.</summary>
+    public double DnsRefreshSeconds { get; set; } = 30;
+
     /// <summary>Probe images larger than this go to the embedder as an EmbedStream upload instead of one message.</summary>
     public int StreamAboveBytes { get; set; } = 4 << 20;
 }

@@ -29,7 +29,12 @@ public static class EmbeddingClientRegistration
 
         string? apiKey = options.ApiKey ?? config[$"{ServerOptions.Section}:ApiKey"] ?? config["FACEVECTOR_API_KEY"];
         (Uri target, bool tls) = Target(options.Addresses);
-        if (target.Scheme == "static")
+        if (target.Scheme == "dns")
+        {
+            // Re-resolve periodically so replicas added by `--scale embedding=N` are used without a restart.
+            services.AddSingleton<ResolverFactory>(new DnsResolverFactory(refreshInterval: TimeSpan.FromSeconds(options.DnsRefreshSeconds)));
+        }
+        else if (target.Scheme == "static")
         {
             BalancerAddress[] addresses = [.. options.Addresses.Select(a => new Uri(a)).Select(u => new BalancerAddress(u.Host, u.Port))];
             services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => addresses));

@@ -115,21 +115,52 @@ public sealed class FaceAnalyzer : IDisposable
     public (IReadOnlyList<FaceDetection> Faces, bool Retried) Detect(RgbImage image)
     {
         List<FaceDetection> found = Filter(_detector.Detect(image));
-        if (found.Count > 0 || !Options.PadAndRetry)
+        if (!Options.PadAndRetry || !MayHideFrameFillingFace(image, found))
         {
             return (found, false);
         }
 
-        // Tight crops (the face fills the frame) are often missed: give the detector context and look again.
+        // A face that fills the frame (a tight crop, a profile picture) is often missed, while a small background face
+        // in the same photo is found. Give the detector context and look again; keep what the first pass found too.
         int pad = Math.Max(image.Width, image.Height) / 2;
         if ((long)(image.Width + (2 * pad)) * (image.Height + (2 * pad)) > Options.Loader.MaxPixels * 4)
         {
             return (found, false);
         }
 
-        RgbImage padded = image.Pad(pad);
-        found = Filter(_detector.Detect(padded).Select(f => f.Offset(-pad, -pad)).ToList());
-        return (found, found.Count > 0);
+        List<FaceDetection> padded = Filter([.. _detector.Detect(image.Pad(pad)).Select(f => f.Offset(-pad, -pad))]);
+        var added = padded.Where(p => found.All(f => Overlap(f.Box, p.Box) < 0.4f)).ToList();
+        if (added.Count == 0)
+        {
+            return (found, false);
+        }
+
+        found.AddRange(added);
+        found.Sort((a, b) => b.Score.CompareTo(a.Score));
+        return (found, true);
+    }
+
+    /// <summary>
+    /// Worth a padded second look: nothing was found, or the image is small enough to be upscaled by the letterbox
+    /// (where frame-filling faces get lost) and every face found is small against the frame.
+    /// </summary>
+    private bool MayHideFrameFillingFace(RgbImage image, List<FaceDetection> found)
+    {
+        if (found.Count == 0)
+        {
+            return true;
+        }
+
+        int shorter = Math.Min(image.Width, image.Height);
+        return Math.Max(image.Width, image.Height) <= Options.DetectionSize && found.Max(f => f.Box.MinSide) < shorter / 2f;
+    }
+
+    private static float Overlap(BoundingBox a, BoundingBox b)
+    {
+        float w = Math.Max(0, Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1));
+        float h = Math.Max(0, Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1));
+        float inter = w * h;
+        return inter / (a.Area + b.Area - inter);
     }
 
     private List<FaceDetection> Filter(IReadOnlyList<FaceDetection> faces) =>

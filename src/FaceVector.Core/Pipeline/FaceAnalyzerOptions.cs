@@ -24,7 +24,10 @@ public sealed record FaceAnalyzerOptions
     /// <summary>Faces whose box's shorter side is below this many pixels are dropped (0 keeps all).</summary>
     public float MinFaceSize { get; init; }
 
-    /// <summary>When nothing is found, pad the image by half its size on every side and detect again (tight crops).</summary>
+    /// <summary>
+    /// Pad the image by half its size on every side and detect again (tight crops) when nothing is found, or when a
+    /// small image (both sides within <see cref="DetectionSize"/>) shows only faces smaller than half its shorter side.
+    /// </summary>
     public bool PadAndRetry { get; init; } = true;
 
     public ImageLoaderOptions Loader { get; init; } = new();

@@ -46,6 +46,8 @@ internal static class LoadBenchCommand
                 if (parse.GetValue(inProcess))
                 {
                     Dictionary<string, string?> settings = ServeCommand.Settings(parse, models, store: null);
+                    // A log line per request would flood the console and cost the measurement time.
+                    settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning";
                     settings["FaceVector:Index:DbPath"] = Path.GetFullPath(parse.GetValue(db) ?? Path.Combine(scratch!, "faces.db"));
                     server = await ServeCommand.StartAsync(settings, 0, ct);
                 }

@@ -149,6 +149,62 @@ public sealed class ImageLoaderTests : IDisposable
         Assert.True(decoded.Pixels[0] > 200 && decoded.Pixels[2] < 50, "expected the red first frame");
     }
 
+    [Theory]
+    [InlineData("bmp")]
+    [InlineData("tiff")]
+    [InlineData("webp")]
+    [InlineData("tga")]
+    [InlineData("pbm")]
+    public void Other_formats_decode_to_the_same_pixels(string extension)
+    {
+        string path = Path.Combine(_temp, "photo." + extension);
+        using (Image<Rgb24> image = Image.Load<Rgb24>(TestData.FacesDevFile("barack_obama/obama-480p.jpg")))
+        {
+            image.Save(path);
+        }
+
+        RgbImage decoded = _loader.Load(path).Image;
+        RgbImage original = _loader.Load(TestData.FacesDevFile("barack_obama/obama-480p.jpg")).Image;
+        Assert.Equal((original.Width, original.Height), (decoded.Width, decoded.Height));
+        if (extension != "pbm" && extension != "webp")
+        {
+            Assert.Equal(original.Pixels, decoded.Pixels); // lossless formats
+        }
+    }
+
+    [Fact]
+    public void A_png_header_declaring_ten_gigapixels_is_refused_without_decoding()
+    {
+        static byte[] Chunk(string type, byte[] data)
+        {
+            byte[] t = System.Text.Encoding.ASCII.GetBytes(type);
+            return [.. BigEndian(data.Length), .. t, .. data, .. BigEndian((int)Crc32([.. t, .. data]))];
+        }
+
+        // PNG's CRC-32 (polynomial 0xEDB88320), bit by bit: a few bytes need no table.
+        static uint Crc32(byte[] bytes)
+        {
+            uint crc = 0xFFFFFFFF;
+            foreach (byte b in bytes)
+            {
+                crc ^= b;
+                for (int k = 0; k < 8; k++)
+                {
+                    crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+                }
+            }
+
+            return ~crc;
+        }
+
+        static byte[] BigEndian(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+        byte[] header = [.. BigEndian(100_000), .. BigEndian(100_000), 8, 2, 0, 0, 0];
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, .. Chunk("IHDR", header), .. Chunk("IEND", [])];
+        var ex = Assert.Throws<ImageLoadException>(() => _loader.Decode(png, "bomb.png"));
+        Assert.Equal(ImageLoadFailure.TooLarge, ex.Failure);
+        Assert.Contains("100000x100000", ex.Message);
+    }
+
     [Fact]
     public void Missing_file_names_the_file()
     {

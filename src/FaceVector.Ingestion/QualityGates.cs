@@ -12,8 +12,11 @@ namespace FaceVector.Ingestion;
 /// <param name="MinDetectionScore">Detector confidence below which a face is dropped (null: the detector's own threshold).</param>
 /// <param name="MinSharpness">Laplacian variance of the aligned crop below which a face is "blurry" (null: off).</param>
 /// <param name="MaxYawRatio">Nose offset from the eyes' midpoint in eye distances above which a face is "profile" (null: off).</param>
-public sealed record QualityGates(float MinFaceSize = 20, float? MinDetectionScore = null, float? MinSharpness = null, float? MaxYawRatio = null)
+public sealed record QualityGates(float MinFaceSize = QualityGates.DefaultMinFaceSize, float? MinDetectionScore = null, float? MinSharpness = null, float? MaxYawRatio = null)
 {
+    /// <summary>Faces below 20 px give embeddings too unreliable to match on: false matches, not finds.</summary>
+    public const float DefaultMinFaceSize = 20;
+
     /// <summary>Null when the face passes, else the reason it does not.</summary>
     public string? Check(Face face)
     {

@@ -17,7 +17,7 @@ public sealed class IndexCommandTests : IDisposable
         Assert.True(faces > 100);
 
         string probe = TestData.FacesDevFile("barack_obama/obama.jpg");
-        var search = await FaceVectorProcess.RunAsync(["search", "--query", probe, "--target", TestData.FacesDev, "--json", "--min-face", "20"]);
+        var search = await FaceVectorProcess.RunAsync(["search", "--query", probe, "--target", TestData.FacesDev, "--json"]);
         var query = await FaceVectorProcess.RunAsync(["query", "--query", probe, "--db", Db, "--top", "1000", "--json"]);
         Assert.True(query.ExitCode == 0, query.Stderr);
         var expected = Matches(search.Stdout);

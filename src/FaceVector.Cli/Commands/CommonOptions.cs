@@ -11,7 +11,7 @@ internal sealed class ModelOptions
     public Option<string?> Models { get; } = new("--models") { Description = $"Model directory (default: ${ModelDirectory.EnvironmentVariable}, else {ModelDirectory.DefaultCache()})" };
     public Option<string?> Detector { get; } = new("--detector") { Description = $"Detector file name or path (default {ModelCatalog.DefaultDetector}; also scrfd_det_2.5g.onnx, face_detection_yunet_2023mar.onnx)" };
     public Option<string?> Recognizer { get; } = new("--recognizer") { Description = $"Recognizer file name or path (default {ModelCatalog.DefaultRecognizer}); any insightface ArcFace ONNX" };
-    public Option<float?> MinFace { get; } = new("--min-face") { Description = "Ignore faces whose box is smaller than this many pixels (shorter side); index: default 20, reported as skipped" };
+    public Option<float?> MinFace { get; } = new("--min-face") { Description = "Ignore faces whose box is smaller than this many pixels (shorter side); default 20 for search and index (index reports them as skipped), 0 elsewhere" };
     public Option<long> MaxPixels { get; } = new("--max-pixels") { Description = "Refuse images above this many pixels before decoding", DefaultValueFactory = _ => 50_000_000L };
     public Option<int> Threads { get; } = new("--threads") { Description = "Images processed at once (default: number of cores)", DefaultValueFactory = _ => 0 };
     public Option<int> IntraOpThreads { get; } = new("--intra-op-threads") { Description = "Threads inside one model run (default 1: parallelism comes from images)", DefaultValueFactory = _ => 1 };

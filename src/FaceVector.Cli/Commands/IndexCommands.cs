@@ -50,7 +50,7 @@ internal static class IndexCommands
                 return CliErrors.Fail($"index: folder not found: {missing}");
             }
 
-            var gates = new QualityGates(parse.GetValue(models.MinFace) ?? 20, parse.GetValue(minScore), parse.GetValue(minSharpness), parse.GetValue(maxYaw));
+            var gates = new QualityGates(parse.GetValue(models.MinFace) ?? QualityGates.DefaultMinFaceSize, parse.GetValue(minScore), parse.GetValue(minSharpness), parse.GetValue(maxYaw));
             // The detector keeps small faces so that the gate can report them as skipped rather than drop them silently.
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse) with { MinFaceSize = 0 });
             await using IFaceIndex index = store.OpenIndex(parse);

@@ -25,7 +25,8 @@ internal static class SearchCommand
         models.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            FaceAnalyzerOptions options = models.ToAnalyzerOptions(parse);
+            // Same default as 'index' (its quality gate), so a one-shot search and index + query agree.
+            FaceAnalyzerOptions options = models.ToAnalyzerOptions(parse) with { MinFaceSize = parse.GetValue(models.MinFace) ?? Ingestion.QualityGates.DefaultMinFaceSize };
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(options);
             float minScore = parse.GetValue(threshold) ?? analyzer.RecommendedThreshold;
             var search = new FolderSearch(analyzer, parse.GetValue(models.Threads));

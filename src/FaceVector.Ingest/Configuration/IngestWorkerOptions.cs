@@ -42,7 +42,7 @@ public sealed class IngestWorkerOptions
 
     public Dictionary<string, string> Tags { get; set; } = [];
 
-    public float MinFaceSize { get; set; } = 20;
+    public float MinFaceSize { get; set; } = QualityGates.DefaultMinFaceSize;
 
     public float? MinDetectionScore { get; set; }
 

@@ -32,8 +32,7 @@ public sealed class IngestWorker(
         logger.LogInformation("Embedding service runs model {Model} ({Dimension}-d)", embedder.ModelId, embedder.Dimension);
         status.Ready = true;
 
-        string journalPath = o.JournalPath ?? IngestJournal.PathFor($"{index.Collection}", Index.FaceIndexOptions.DefaultDataDirectory());
-        using var journal = new IngestJournal(journalPath);
+        using var journal = new IngestJournal(o.JournalPath!);
         var pipeline = new IngestPipeline(embedder, index, journal, new IngestOptions
         {
             Parallelism = o.Parallelism,

@@ -44,11 +44,7 @@ public static class IngestBenchmark
                         continue;
                     }
 
-                    FacePoint[] points = [.. f.Faces.Select(face => new FacePoint(FacePointId.For(file, f.Sha256, face.Index, analyzer.ModelId), new FacePayload
-                    {
-                        ImagePath = file, ImageHash = f.Sha256, FaceIndex = face.Index, Box = new FaceBox(face.Box.X1, face.Box.Y1, face.Box.X2, face.Box.Y2),
-                        DetectionScore = face.Score, Keypoints = face.Keypoints, ModelId = analyzer.ModelId, IngestedAt = DateTimeOffset.UtcNow,
-                    }, face.Embedding))];
+                    FacePoint[] points = [.. f.Faces.Select(face => FacePoints.From(file, f.Sha256, face, analyzer.ModelId, DateTimeOffset.UtcNow))];
                     if (points.Length > 0)
                     {
                         await index.UpsertAsync(points, ct);

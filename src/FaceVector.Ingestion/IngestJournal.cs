@@ -49,8 +49,16 @@ public sealed class IngestJournal : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Journal file that belongs to an embedded store file, or to a Qdrant collection.</summary>
-    public static string PathFor(string storeKey, string dataDirectory)
+    /// <summary>
+    /// Where the journal of ingests into a store and collection lives unless configured: beside an embedded store file,
+    /// or in the data folder for a Qdrant collection. The CLI, the worker and the search page all use this.
+    /// </summary>
+    public static string DefaultPathFor(FaceVector.Index.FaceIndexOptions store) =>
+        store.Provider == FaceVector.Index.FaceIndexOptions.QdrantProvider && store.QdrantUrl is { } url
+            ? PathFor($"{url.Host}_{url.Port}_{store.Collection}", FaceVector.Index.FaceIndexOptions.DefaultDataDirectory())
+            : $"{store.DbPath}.{store.Collection}.ingest.db";
+
+    private static string PathFor(string storeKey, string dataDirectory)
     {
         string safe = string.Concat(storeKey.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'));
         return System.IO.Path.Combine(dataDirectory, $"ingest-{safe}.journal.db");

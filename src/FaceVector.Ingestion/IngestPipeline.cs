@@ -260,19 +260,7 @@ public sealed class IngestPipeline
                 continue;
             }
 
-            var payload = new FacePayload
-            {
-                ImagePath = o.Path,
-                ImageHash = o.Sha256!,
-                FaceIndex = face.Index,
-                Box = new FaceBox(face.Box.X1, face.Box.Y1, face.Box.X2, face.Box.Y2),
-                DetectionScore = face.Score,
-                Keypoints = face.Keypoints,
-                ModelId = _embedder.ModelId,
-                IngestedAt = now,
-                Tags = _options.Tags,
-            };
-            kept.Add(new FacePoint(FacePointId.For(o.Path, o.Sha256!, face.Index, _embedder.ModelId), payload, face.Embedding));
+            kept.Add(FacePoints.From(o.Path, o.Sha256!, face, _embedder.ModelId, now, _options.Tags));
         }
 
         return (kept, skipped);

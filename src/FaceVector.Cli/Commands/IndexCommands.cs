@@ -199,28 +199,10 @@ internal static class IndexCommands
         {
             await using IFaceIndex index = store.OpenIndex(parse);
             CollectionInfo? info = await index.GetCollectionAsync(ct);
-            var paths = new HashSet<string>(StringComparer.Ordinal);
-            long faces = 0;
-            if (info is not null)
-            {
-                string? offset = null;
-                do
-                {
-                    FacePage page = await index.ListAsync(1000, offset, null, false, ct);
-                    foreach (FacePoint point in page.Points)
-                    {
-                        paths.Add(point.Payload.ImagePath);
-                    }
-
-                    faces += page.Points.Count;
-                    offset = page.NextOffset;
-                }
-                while (offset is not null);
-            }
-
+            FaceIndexTally tally = await index.TallyAsync(ct);
             using IngestJournal? journal = store.OpenExistingJournal(parse);
             var totals = journal?.Totals();
-            var stats = new StatsJson(index.Collection, DescribeStore(store, parse), info?.ModelId, info?.VectorSize, faces, paths.Count,
+            var stats = new StatsJson(index.Collection, DescribeStore(store, parse), info?.ModelId, info?.VectorSize, tally.Faces, tally.Images,
                 totals?.Failed, journal?.SkippedFaces().Count);
             if (parse.GetValue(json))
             {

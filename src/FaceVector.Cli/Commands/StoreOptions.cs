@@ -51,10 +51,7 @@ internal sealed class StoreOptions
             return Path.GetFullPath(explicitPath);
         }
 
-        FaceIndexOptions o = ToIndexOptions(parse);
-        return o.Provider == FaceIndexOptions.QdrantProvider
-            ? IngestJournal.PathFor($"{o.QdrantUrl!.Host}_{o.QdrantUrl.Port}_{o.Collection}", FaceIndexOptions.DefaultDataDirectory())
-            : $"{o.DbPath}.{o.Collection}.ingest.db";
+        return IngestJournal.DefaultPathFor(ToIndexOptions(parse));
     }
 
     /// <summary>Opens the journal if one exists (read-only commands must not create one).</summary>

@@ -32,7 +32,7 @@ public sealed class IngestWorkerOptions
     /// <summary>Quiet time after the last file change before a pass starts, so a copy in progress is taken whole.</summary>
     public double DebounceSeconds { get; set; } = 5;
 
-    /// <summary>Journal file; unset: in the data folder, named after the index.</summary>
+    /// <summary>Journal file; unset: the one the CLI uses for the same store (beside the SQLite file, or in the data folder for Qdrant).</summary>
     public string? JournalPath { get; set; }
 
     /// <summary>Embedding calls in flight; 0: 4 per configured embedding address.</summary>

@@ -1,6 +1,7 @@
 using FaceVector.Index;
 using FaceVector.Ingest.Configuration;
 using FaceVector.Ingest.Grpc;
+using FaceVector.Ingestion;
 using FaceVector.Services.Configuration;
 using FaceVector.Services.Search;
 using OpenTelemetry.Metrics;
@@ -14,9 +15,13 @@ public static class IngestHostExtensions
     {
         IConfiguration config = builder.Configuration;
         IServiceCollection services = builder.Services;
+        IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
+        FaceIndexOptions store = index.ToFaceIndexOptions();
         services.Configure<IngestWorkerOptions>(config.GetSection(IngestWorkerOptions.Section));
         services.PostConfigure<IngestWorkerOptions>(o =>
         {
+            // The same journal 'facevector ingest report' and the search page read for this store.
+            o.JournalPath ??= IngestJournal.DefaultPathFor(store);
             if (o.Parallelism <= 0)
             {
                 // Enough calls in flight to keep every embedder replica's cores busy.
@@ -26,8 +31,7 @@ public static class IngestHostExtensions
         });
         services.AddEmbeddingClient(config);
         services.AddSingleton<GrpcImageEmbedder>();
-        IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
-        services.AddSingleton(_ => FaceIndexFactory.Open(index.ToFaceIndexOptions()));
+        services.AddSingleton(_ => FaceIndexFactory.Open(store));
         services.AddSingleton<IngestStatus>();
         services.AddHostedService<IngestWorker>();
         if (!string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))

@@ -73,18 +73,8 @@ public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder,
             return new StatsReply { Collection = index.Collection };
         }
 
-        // IFaceIndex has no distinct count; one pass over the payloads is fine at this store's scale.
-        var hashes = new HashSet<string>(StringComparer.Ordinal);
-        string? offset = null;
-        do
-        {
-            FacePage page = await index.ListAsync(1000, offset, cancellationToken: ct);
-            hashes.UnionWith(page.Points.Select(p => p.Payload.ImageHash));
-            offset = page.NextOffset;
-        }
-        while (offset is not null);
-
-        return new StatsReply { Faces = collection.Faces, Images = hashes.Count, ModelId = collection.ModelId, Collection = collection.Name };
+        FaceIndexTally tally = await index.TallyAsync(ct);
+        return new StatsReply { Faces = collection.Faces, Images = tally.DistinctContents, ModelId = collection.ModelId, Collection = collection.Name };
     }
 
     private async Task<List<(ProbeFaceMatches, float[])>> EmbedProbeAsync(SearchRequest request, ServerCallContext context)

@@ -9,8 +9,15 @@ namespace FaceVector.Index;
 /// <param name="Quantization">Optional int8 quantised scan (embedded: rescored exactly; Qdrant: scalar quantisation).</param>
 public sealed record CollectionSpec(int VectorSize, string ModelId, bool Quantization = false);
 
-/// <summary>A collection as found in the store.</summary>
-public sealed record CollectionInfo(string Name, int VectorSize, string ModelId, long Faces);
+/// <summary>A collection as found in the store. <see cref="Faces"/> is an exact count.</summary>
+public sealed record CollectionInfo(string Name, int VectorSize, string ModelId, long Faces)
+{
+    /// <summary>
+    /// Random id the store gave the collection when it made it (Qdrant: collection metadata; embedded: the collection's
+    /// row). A recreated collection gets a new one, so an ingest journal that remembers it notices it describes another index.
+    /// </summary>
+    public string? IndexId { get; init; }
+}
 
 /// <summary>Axis-aligned face box in original image pixels.</summary>
 public readonly record struct FaceBox(float X1, float Y1, float X2, float Y2);

@@ -19,6 +19,14 @@ public sealed record FaceIndexOptions
     /// <summary>Further Qdrant settings (timeouts, shards, HNSW...); endpoint, key and collection come from this record.</summary>
     public QdrantIndexOptions Qdrant { get; init; } = new();
 
+    /// <summary>Qdrant at one address or a comma-separated list of every node's (see <see cref="QdrantIndexOptions.ParseEndpoints"/>).</summary>
+    public static FaceIndexOptions WithQdrant(FaceIndexOptions options, string addresses)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var endpoints = QdrantIndexOptions.ParseEndpoints(addresses);
+        return options with { Provider = QdrantProvider, QdrantUrl = endpoints[0], Qdrant = options.Qdrant with { Endpoints = endpoints } };
+    }
+
     /// <summary>Per-user data folder: <c>$XDG_DATA_HOME/facevector</c>, else <c>~/.local/share/facevector</c>.</summary>
     public static string DefaultDataDirectory()
     {
@@ -44,7 +52,7 @@ public sealed record FaceIndexOptions
             options = args[i] switch
             {
                 "--db" => options with { Provider = SqliteProvider, DbPath = Next() },
-                "--qdrant" => options with { Provider = QdrantProvider, QdrantUrl = new Uri(Next()) },
+                "--qdrant" => WithQdrant(options, Next()),
                 "--api-key" => options with { ApiKey = Next() },
                 "--collection" => options with { Collection = Next() },
                 _ => options,
@@ -66,6 +74,7 @@ public static class FaceIndexFactory
             FaceIndexOptions.QdrantProvider => new QdrantFaceIndex(options.Qdrant with
             {
                 Endpoint = options.QdrantUrl ?? options.Qdrant.Endpoint,
+                Endpoints = options.Qdrant.Endpoints.Count > 0 ? options.Qdrant.Endpoints : options.QdrantUrl is { } url ? [url] : [],
                 ApiKey = options.ApiKey ?? options.Qdrant.ApiKey,
                 Collection = options.Collection,
             }),

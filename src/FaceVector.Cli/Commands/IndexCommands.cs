@@ -334,7 +334,7 @@ internal static class IndexCommands
     }
 
     private static string StoreArguments(ParseResult parse, StoreOptions store) =>
-        parse.GetValue(store.Qdrant) is Uri q ? $" --qdrant {q}" : parse.GetValue(store.Db) is string db ? $" --db {db}" : string.Empty;
+        parse.GetValue(store.Qdrant) is string q ? $" --qdrant {q}" : parse.GetValue(store.Db) is string db ? $" --db {db}" : string.Empty;
 
     private sealed record StatsJson(string Collection, string Store, string? Model, int? VectorSize, long Faces, int Images, long? FailedFiles, int? SkippedFaces);
 }

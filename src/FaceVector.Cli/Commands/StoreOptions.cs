@@ -11,7 +11,7 @@ namespace FaceVector.Cli.Commands;
 internal sealed class StoreOptions
 {
     public Option<string?> Db { get; } = new("--db") { Description = $"Embedded store file (default {FaceIndexOptions.DefaultDbPath()})" };
-    public Option<Uri?> Qdrant { get; } = new("--qdrant") { Description = "Qdrant gRPC endpoint, e.g. http://localhost:6334 (instead of the embedded store)" };
+    public Option<string?> Qdrant { get; } = new("--qdrant") { Description = "Qdrant gRPC endpoint, e.g. http://localhost:6334, or every node's, comma-separated (failover), or dns:///name:6334 (instead of the embedded store)" };
     public Option<string?> ApiKey { get; } = new("--api-key") { Description = "Qdrant API key (default: $QDRANT_API_KEY)" };
     public Option<string> Collection { get; } = new("--collection") { Description = "Collection name", DefaultValueFactory = _ => FaceIndexOptions.DefaultCollection };
     public Option<string?> Journal { get; } = new("--journal") { Description = "Ingest journal file (default: beside the store file, or in the data folder for Qdrant)" };
@@ -36,8 +36,8 @@ internal sealed class StoreOptions
     {
         string collection = parse.GetValue(Collection) ?? FaceIndexOptions.DefaultCollection;
         string? apiKey = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY");
-        return parse.GetValue(Qdrant) is Uri url
-            ? new FaceIndexOptions { Provider = FaceIndexOptions.QdrantProvider, QdrantUrl = url, ApiKey = apiKey, Collection = collection }
+        return parse.GetValue(Qdrant) is string addresses
+            ? FaceIndexOptions.WithQdrant(new FaceIndexOptions { ApiKey = apiKey, Collection = collection }, addresses)
             : new FaceIndexOptions { DbPath = Path.GetFullPath(parse.GetValue(Db) ?? FaceIndexOptions.DefaultDbPath()), Collection = collection };
     }
 

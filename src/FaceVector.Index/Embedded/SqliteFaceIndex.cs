@@ -21,7 +21,7 @@ public sealed class SqliteFaceIndex : IFaceIndex
         """
         CREATE TABLE IF NOT EXISTS collections (
             name TEXT PRIMARY KEY, vector_size INTEGER NOT NULL, model_id TEXT NOT NULL,
-            quantization INTEGER NOT NULL, created TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 0)
+            quantization INTEGER NOT NULL, created TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 0, index_id TEXT)
         """,
         """
         CREATE TABLE IF NOT EXISTS faces (
@@ -67,6 +67,11 @@ public sealed class SqliteFaceIndex : IFaceIndex
         using (var tx = _connection.BeginTransaction())
         {
             foreach (var statement in Schema) Execute(tx, statement);
+            // Files made before collections had an index id (CollectionInfo.IndexId) get the column; rows get an id on Ensure.
+            using (var columns = Command(tx, "SELECT count(*) FROM pragma_table_info('collections') WHERE name = 'index_id'"))
+            {
+                if ((long)columns.ExecuteScalar()! == 0) Execute(tx, "ALTER TABLE collections ADD COLUMN index_id TEXT");
+            }
             tx.Commit();
         }
     }
@@ -90,12 +95,18 @@ public sealed class SqliteFaceIndex : IFaceIndex
             if (_state is { } existing)
             {
                 FaceGuards.CheckSpec(Collection, spec, existing.Info);
+                if (existing.Info.IndexId is not null) return existing;
+                // Made before collections had ids: give it one now (ingest journals compare it).
+                var id = NewIndexId();
+                Execute(tx, "UPDATE collections SET index_id = $id WHERE name = $c", ("$id", id));
+                existing.Info = existing.Info with { IndexId = id };
                 return existing;
             }
-            Execute(tx, "INSERT INTO collections (name, vector_size, model_id, quantization, created) VALUES ($c, $size, $model, $q, $created)",
+            var indexId = NewIndexId();
+            Execute(tx, "INSERT INTO collections (name, vector_size, model_id, quantization, created, index_id) VALUES ($c, $size, $model, $q, $created, $id)",
                 ("$size", spec.VectorSize), ("$model", spec.ModelId), ("$q", spec.Quantization ? 1 : 0),
-                ("$created", PayloadCodec.Timestamp(DateTimeOffset.UtcNow)));
-            return new CollectionState(new CollectionInfo(Collection, spec.VectorSize, spec.ModelId, 0), spec.Quantization, 0);
+                ("$created", PayloadCodec.Timestamp(DateTimeOffset.UtcNow)), ("$id", indexId));
+            return new CollectionState(new CollectionInfo(Collection, spec.VectorSize, spec.ModelId, 0) { IndexId = indexId }, spec.Quantization, 0);
         }, InstallState, requireCollection: false, cancellationToken).ConfigureAwait(false);
         return state.Info with { Faces = state.Table.Count };
     }
@@ -196,6 +207,7 @@ public sealed class SqliteFaceIndex : IFaceIndex
     {
         public VectorTable Table { get; } = new(Info.VectorSize, Quantized);
         public long Revision { get; set; } = Revision;
+        public CollectionInfo Info { get; set; } = Info;
     }
 
     /// <summary>What one committed write did, applied to memory only after the commit succeeded.</summary>
@@ -284,10 +296,10 @@ public sealed class SqliteFaceIndex : IFaceIndex
     /// <summary>Brings memory up to the file's revision of the collection: a full load the first time, then only newer rows and tombstones.</summary>
     private CollectionState? CatchUp(SqliteTransaction tx)
     {
-        using var collection = Command(tx, "SELECT vector_size, model_id, quantization, revision FROM collections WHERE name = $c");
+        using var collection = Command(tx, "SELECT vector_size, model_id, quantization, revision, index_id FROM collections WHERE name = $c");
         using var reader = collection.ExecuteReader();
         if (!reader.Read()) return _state = null;
-        var info = new CollectionInfo(Collection, reader.GetInt32(0), reader.GetString(1), 0);
+        var info = new CollectionInfo(Collection, reader.GetInt32(0), reader.GetString(1), 0) { IndexId = reader.IsDBNull(4) ? null : reader.GetString(4) };
         var revision = reader.GetInt64(3);
         var state = _state;
         if (state is null || state.Info != info)
@@ -319,6 +331,8 @@ public sealed class SqliteFaceIndex : IFaceIndex
     }
 
     private CollectionState InstallState(CollectionState state) => _state = state;
+
+    private static string NewIndexId() => Guid.NewGuid().ToString("N");
 
     private static (Guid, FacePayload, float[]) ReadFace(SqliteDataReader row) =>
         (PayloadCodec.Id((byte[])row[0]), new FacePayload

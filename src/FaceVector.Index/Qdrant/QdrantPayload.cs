@@ -16,6 +16,8 @@ internal static class QdrantPayload
     public const string Tags = "tags";
     public const string ModelIdKey = "facevector_model_id";
     public const string VectorSizeKey = "facevector_vector_size";
+    /// <summary>Random id given to the collection when it is made: an ingest journal remembers it to notice a recreated collection.</summary>
+    public const string IndexIdKey = "facevector_index_id";
 
     /// <summary>The keyword-indexed fields every FaceFilter condition uses.</summary>
     public static readonly string[] IndexedKeywords = [ImagePath, ImageHash, ImageDirs, Tags];

@@ -114,6 +114,7 @@ public sealed class IndexOptions
     /// <summary>SQLite file; unset: the per-user data directory (see <see cref="DefaultDbPath"/>).</summary>
     public string? DbPath { get; set; }
 
+    /// <summary>Qdrant gRPC address, or every node's as a comma-separated list (failover), or one <c>dns:///name:6334</c>.</summary>
     public string? QdrantUrl { get; set; }
 
     public string? QdrantApiKey { get; set; }
@@ -152,15 +153,17 @@ public sealed class IndexOptions
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
         }
 
+        IReadOnlyList<Uri> qdrant = string.IsNullOrWhiteSpace(QdrantUrl) ? [] : QdrantIndexOptions.ParseEndpoints(QdrantUrl);
         return new FaceIndexOptions
         {
             Provider = Provider,
             DbPath = dbPath,
-            QdrantUrl = string.IsNullOrWhiteSpace(QdrantUrl) ? null : new Uri(QdrantUrl),
+            QdrantUrl = qdrant.Count > 0 ? qdrant[0] : null,
             ApiKey = QdrantApiKey,
             Collection = Collection,
             Qdrant = new QdrantIndexOptions
             {
+                Endpoints = qdrant,
                 ShardNumber = QdrantShardNumber,
                 ReplicationFactor = QdrantReplicationFactor,
                 WriteConsistencyFactor = QdrantWriteConsistencyFactor,

@@ -43,9 +43,21 @@ public abstract class FaceIndexContract<TIndex> : IAsyncLifetime
         var first = await Index.EnsureCollectionAsync(TestFaces.Spec());
         var second = await Index.EnsureCollectionAsync(TestFaces.Spec());
         Assert.Equal(first, second);
-        Assert.Equal(new CollectionInfo(Index.Collection, TestFaces.Dimension, TestFaces.Model, 0), second);
+        Assert.Equal(new CollectionInfo(Index.Collection, TestFaces.Dimension, TestFaces.Model, 0) { IndexId = first.IndexId }, second);
         await Index.UpsertAsync([TestFaces.Face(1, "/a/1.jpg")]);
         Assert.Equal(1, (await Index.GetCollectionAsync())!.Faces);
+    }
+
+    [ContractFact]
+    public async Task A_collection_gets_an_index_id_when_made_and_every_instance_sees_the_same()
+    {
+        var made = await Index.EnsureCollectionAsync(TestFaces.Spec());
+        Assert.False(string.IsNullOrWhiteSpace(made.IndexId));
+        await using var other = await OpenAgainAsync();
+        Assert.Equal(made.IndexId, (await other.GetCollectionAsync())!.IndexId);
+        Assert.Equal(made.IndexId, (await other.EnsureCollectionAsync(TestFaces.Spec())).IndexId);
+        await using var elsewhere = await OpenAsync($"faces_{Guid.NewGuid():N}");
+        Assert.NotEqual(made.IndexId, (await elsewhere.EnsureCollectionAsync(TestFaces.Spec())).IndexId);
     }
 
     [ContractFact]

@@ -12,21 +12,46 @@ public sealed class SqliteFaceIndexTests : IDisposable
     public void Dispose() => _database.Dispose();
 
     [Fact]
+    public async Task A_file_made_before_index_ids_gets_the_column_and_its_collection_an_id()
+    {
+        await using (var index = new SqliteFaceIndex(_database.Path))
+        {
+            await index.EnsureCollectionAsync(TestFaces.Spec());
+            await index.UpsertAsync(TestFaces.Many(3));
+        }
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_database.Path};Pooling=False"))
+        {
+            old.Open();
+            using var drop = old.CreateCommand();
+            drop.CommandText = "ALTER TABLE collections DROP COLUMN index_id"; // the layout of older files
+            drop.ExecuteNonQuery();
+        }
+        await using var reopened = new SqliteFaceIndex(_database.Path);
+        Assert.Null((await reopened.GetCollectionAsync())!.IndexId);
+        var id = (await reopened.EnsureCollectionAsync(TestFaces.Spec())).IndexId;
+        Assert.False(string.IsNullOrEmpty(id));
+        Assert.Equal(3, (await reopened.GetCollectionAsync())!.Faces);
+        await using var again = new SqliteFaceIndex(_database.Path);
+        Assert.Equal(id, (await again.GetCollectionAsync())!.IndexId);
+    }
+
+    [Fact]
     public async Task Reopening_the_file_gives_the_same_results()
     {
         var faces = TestFaces.Many(40);
         var query = new FaceQuery(TestFaces.Near(faces[5].Vector!, 0.4f, 1), TestFaces.Model, 10);
         IReadOnlyList<FaceMatch> before;
+        CollectionInfo made;
         await using (var index = new SqliteFaceIndex(_database.Path))
         {
-            await index.EnsureCollectionAsync(TestFaces.Spec());
+            made = await index.EnsureCollectionAsync(TestFaces.Spec());
             await index.UpsertAsync(faces);
             await index.DeleteAsync([faces[1].Id]);
             await index.DeleteAsync(new FaceFilter { ImagePath = faces[10].Payload.ImagePath });
             before = await index.SearchAsync(query);
         }
         await using var reopened = new SqliteFaceIndex(_database.Path);
-        Assert.Equal(new CollectionInfo(FaceIndexOptions.DefaultCollection, TestFaces.Dimension, TestFaces.Model, 37), await reopened.GetCollectionAsync());
+        Assert.Equal(new CollectionInfo(FaceIndexOptions.DefaultCollection, TestFaces.Dimension, TestFaces.Model, 37) { IndexId = made.IndexId }, await reopened.GetCollectionAsync());
         Assert.Equal(before, await reopened.SearchAsync(query), new MatchComparer());
         Assert.Equal(faces[5].Vector!.Length, (await reopened.GetAsync([faces[5].Id], withVectors: true)).Single().Vector!.Length);
     }

@@ -5,16 +5,30 @@ using Qdrant.Client.Grpc;
 
 namespace FaceVector.Index.Tests.QdrantDouble;
 
-/// <summary>One collection of the Qdrant TEST DOUBLE: points in memory, exact cosine scan, Qdrant's filter rules.</summary>
+/// <summary>
+/// One collection of the Qdrant TEST DOUBLE: points in memory, exact cosine scan, Qdrant's filter rules. Once marked
+/// indexed (<see cref="Indexed"/>), a collection with int8 scalar quantisation scores with int8 codes like an indexed
+/// Qdrant segment does, unless the query asks for rescore (or ignore/exact); points_count, like Qdrant's, is approximate
+/// (deleted points stay counted until the collection is "optimised", which the double never does).
+/// </summary>
 internal sealed class DoubleCollection(CreateCollection spec)
 {
     private readonly Lock _lock = new();
+    private long _deletedNotVacuumed;
     // Keyed by the UUID's text: ordinal order of that text is Qdrant's order of UUID point ids (scroll pages).
     private readonly SortedDictionary<string, (float[] Vector, MapField<string, Value> Payload)> _points = new(StringComparer.Ordinal);
 
     public Dictionary<string, FieldType> IndexedFields { get; } = [];
 
-    private int Dimension => (int)spec.VectorsConfig.Params.Size;
+    /// <summary>Metadata as created, plus whatever UpdateCollection merged in.</summary>
+    public Google.Protobuf.Collections.MapField<string, Value> Metadata { get; } = new() { spec.Metadata };
+
+    /// <summary>As if Qdrant had built its index: quantised collections then search on int8 codes unless asked to rescore.</summary>
+    public bool Indexed { get; set; }
+
+    private bool Quantized => spec.QuantizationConfig is not null;
+
+    private int Dimension => (int)(spec.VectorsConfig.Params?.Size ?? 0);
 
     public global::Qdrant.Client.Grpc.CollectionInfo Info()
     {
@@ -23,7 +37,7 @@ internal sealed class DoubleCollection(CreateCollection spec)
             return new global::Qdrant.Client.Grpc.CollectionInfo
             {
                 Status = CollectionStatus.Green,
-                PointsCount = (ulong)_points.Count,
+                PointsCount = (ulong)(_points.Count + _deletedNotVacuumed),
                 PayloadSchema = { IndexedFields.ToDictionary(f => f.Key, f => new PayloadSchemaInfo { DataType = Enum.Parse<PayloadSchemaType>(f.Value.ToString()) }) },
                 Config = new CollectionConfig
                 {
@@ -35,9 +49,10 @@ internal sealed class DoubleCollection(CreateCollection spec)
                         WriteConsistencyFactor = spec.WriteConsistencyFactor,
                     },
                     HnswConfig = new HnswConfigDiff(spec.HnswConfig ?? new HnswConfigDiff()),
-                    OptimizerConfig = new OptimizersConfigDiff(),
+                    OptimizerConfig = new OptimizersConfigDiff(spec.OptimizersConfig ?? new OptimizersConfigDiff()),
                     WalConfig = new WalConfigDiff(),
-                    Metadata = { spec.Metadata },
+                    QuantizationConfig = spec.QuantizationConfig,
+                    Metadata = { Metadata },
                 },
             };
         }
@@ -56,7 +71,7 @@ internal sealed class DoubleCollection(CreateCollection spec)
     {
         lock (_lock)
         {
-            foreach (var id in ids) _points.Remove(Key(id));
+            foreach (var id in ids) _deletedNotVacuumed += _points.Remove(Key(id)) ? 1 : 0;
         }
     }
 
@@ -64,7 +79,7 @@ internal sealed class DoubleCollection(CreateCollection spec)
     {
         lock (_lock)
         {
-            foreach (var key in _points.Where(p => Matches(filter, p.Key, p.Value.Payload)).Select(p => p.Key).ToList()) _points.Remove(key);
+            foreach (var key in _points.Where(p => Matches(filter, p.Key, p.Value.Payload)).Select(p => p.Key).ToList()) _deletedNotVacuumed += _points.Remove(key) ? 1 : 0;
         }
     }
 
@@ -76,15 +91,36 @@ internal sealed class DoubleCollection(CreateCollection spec)
         }
     }
 
-    public IEnumerable<ScoredPoint> Nearest(float[] query, Filter? filter, float? threshold, int limit, int offset, bool withPayload, bool withVectors)
+    public IEnumerable<ScoredPoint> Nearest(float[] query, Filter? filter, float? threshold, int limit, int offset, bool withPayload, bool withVectors, SearchParams? searchParams = null)
     {
         CheckDimension(query.Length);
         var unit = Normalized(query);
+        var quantization = searchParams?.Quantization;
+        var approximate = Indexed && Quantized && searchParams?.Exact != true && quantization?.Ignore != true;
+        var rescore = approximate && quantization?.Rescore == true;
         lock (_lock)
         {
-            return [.. _points
-                .Where(p => Matches(filter, p.Key, p.Value.Payload))
-                .Select(p => (p.Key, Score: TensorPrimitives.Dot(unit, p.Value.Vector)))
+            var candidates = _points.Where(p => Matches(filter, p.Key, p.Value.Payload));
+            IEnumerable<(string Key, float Score)> scored;
+            if (!approximate)
+            {
+                scored = candidates.Select(p => (p.Key, Score: TensorPrimitives.Dot(unit, p.Value.Vector)));
+            }
+            else
+            {
+                // Int8 codes of query and points (one scale for the whole collection), as an indexed quantised segment scores.
+                var scale = _points.Values.Max(p => TensorPrimitives.MaxMagnitude(p.Vector)) / 127f;
+                var codedQuery = Int8(unit, scale);
+                var approx = candidates.Select(p => (p.Key, Score: TensorPrimitives.Dot(codedQuery, Int8(p.Value.Vector, scale)))).ToList();
+                if (rescore)
+                {
+                    // Qdrant: take limit x oversampling candidates by the codes, then score those with the original vectors.
+                    var take = (int)Math.Ceiling((offset + limit) * Math.Max(1.0, quantization!.HasOversampling ? quantization.Oversampling : 1.0));
+                    approx = [.. approx.OrderByDescending(h => h.Score).Take(take).Select(h => (h.Key, TensorPrimitives.Dot(unit, _points[h.Key].Vector)))];
+                }
+                scored = approx;
+            }
+            return [.. scored
                 .Where(h => threshold is not { } t || h.Score > t) // Qdrant keeps only scores strictly above the threshold
                 .OrderByDescending(h => h.Score)
                 .Skip(offset)
@@ -119,6 +155,9 @@ internal sealed class DoubleCollection(CreateCollection spec)
         }
     }
 
+    /// <summary>Each component rounded to the nearest of 255 levels and mapped back: what int8 codes keep of a vector.</summary>
+    private static float[] Int8(float[] vector, float scale) => [.. vector.Select(v => MathF.Round(Math.Clamp(v / scale, -127f, 127f)) * scale)];
+
     private RetrievedPoint Retrieved(string key, bool withPayload, bool withVectors)
     {
         var (vector, payload) = _points[key];
@@ -137,6 +176,8 @@ internal sealed class DoubleCollection(CreateCollection spec)
 
     private void CheckDimension(int length)
     {
+        if (spec.VectorsConfig.ConfigCase != VectorsConfig.ConfigOneofCase.Params || spec.VectorsConfig.Params.Distance != Distance.Cosine)
+            throw QdrantTestDouble.Unsupported("points in collections with named vectors or a distance other than cosine");
         if (length != Dimension)
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"Wrong input: Vector dimension error: expected dim: {Dimension}, got {length}"));
     }

@@ -19,6 +19,19 @@ public sealed class QdrantDoubleServer : IAsyncLifetime
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The double's state: fault plan, indexed marks, the requests it received.</summary>
+    public QdrantTestDouble Double => _app!.Services.GetRequiredService<QdrantTestDouble>();
+
+    /// <summary>An address on 127.0.0.1 where nothing listens: a Qdrant node that is down (connection refused).</summary>
+    public static Uri DeadAddress()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -9,9 +9,13 @@ namespace FaceVector.Index.Tests.QdrantDouble;
 /// A TEST DOUBLE of Qdrant's gRPC API, NOT Qdrant: an in-memory stand-in that models exactly the calls and semantics
 /// FaceVector's adapter relies on (qdrant-notes.md): cosine vectors normalised on upsert, score = dot product,
 /// score_threshold strictly greater, Qdrant's error codes and messages for a missing collection, an existing collection
-/// and a wrong vector size, keyword/integer filters with must/should/must_not. Every other RPC answers Unimplemented
-/// (ASP.NET Core gRPC does that for unbound methods), and unsupported request options fail loudly, so a gap shows up
-/// as a failing test rather than a silent pass. Passing against it does not prove compatibility with a real server:
+/// and a wrong vector size, keyword/integer filters with must/should/must_not, <c>wait=false</c> answered
+/// Acknowledged, approximate points_count, int8 quantised scoring once a collection is marked indexed (re-scored only
+/// when the query asks). Every other RPC answers Unimplemented (ASP.NET Core gRPC does that for unbound methods), and
+/// every request option it does not model (read consistency, shard keys, named vectors, HNSW-only search options,
+/// approximate counts, write ordering, optimiser/WAL/strict-mode settings...) answers Unimplemented too, so a gap shows
+/// up as a failing test rather than a silent pass. A fault plan (<see cref="Fail"/>) makes it answer with Qdrant's
+/// failover errors or unconfirmed write statuses. Passing against it does not prove compatibility with a real server:
 /// that is what the QDRANT_URL-gated tests are for.
 /// </summary>
 [BindServiceMethod(typeof(QdrantTestDouble), nameof(BindService))]
@@ -21,6 +25,35 @@ public class QdrantTestDouble
     private const string Collections = "qdrant.Collections";
 
     private readonly ConcurrentDictionary<string, DoubleCollection> _collections = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<DoubleFault>> _faults = new();
+
+    /// <summary>Every request received, in order, with its collection (for tests that check what the adapter sent).</summary>
+    public ConcurrentQueue<(string Collection, IMessage Request)> Received { get; } = new();
+
+    /// <summary>Queues answers for the next calls on <paramref name="collection"/>: each fault is used once, in order.</summary>
+    public void Fail(string collection, params DoubleFault[] faults)
+    {
+        var queue = _faults.GetOrAdd(collection, _ => new ConcurrentQueue<DoubleFault>());
+        foreach (var fault in faults) queue.Enqueue(fault);
+    }
+
+    /// <summary>Faults queued for <paramref name="collection"/> and not used yet.</summary>
+    public int PendingFaults(string collection) => _faults.TryGetValue(collection, out var queue) ? queue.Count : 0;
+
+    /// <summary>As if Qdrant had built the collection's vector index: quantised search becomes approximate (see <see cref="DoubleCollection"/>).</summary>
+    public void MarkIndexed(string collection) => Find(collection).Indexed = true;
+
+    /// <summary>Records the request and, if a fault is queued for its method, answers with it (an error, or a write status).</summary>
+    private UpdateStatus Enter(string collection, string method, IMessage request)
+    {
+        Received.Enqueue((collection, request));
+        if (_faults.TryGetValue(collection, out var queue) && queue.TryPeek(out var next) && (next.Method is null || next.Method == method) && queue.TryDequeue(out var fault))
+        {
+            if (fault.Error is { } error) throw error;
+            return fault.Status;
+        }
+        return UpdateStatus.Completed;
+    }
 
     /// <summary>Binds the handlers by gRPC method name; ASP.NET Core finds each handler by that name and its request type.</summary>
     public static void BindService(ServiceBinderBase binder, QdrantTestDouble? service)
@@ -38,6 +71,7 @@ public class QdrantTestDouble
         Bind<ScrollPoints, ScrollResponse>(binder, Points, nameof(Scroll));
         Bind<CountPoints, CountResponse>(binder, Points, nameof(Count));
         Bind<CreateFieldIndexCollection, PointsOperationResponse>(binder, Points, nameof(CreateFieldIndex));
+        Bind<UpdateCollection, CollectionOperationResponse>(binder, Collections, nameof(Update));
     }
 
     private static void Bind<TRequest, TResponse>(ServiceBinderBase binder, string service, string name)
@@ -59,8 +93,20 @@ public class QdrantTestDouble
 
     public virtual Task<CollectionOperationResponse> Create(CreateCollection request, ServerCallContext context)
     {
-        var vectors = request.VectorsConfig?.Params ?? throw Unsupported("collections without one unnamed dense vector");
-        if (vectors.Distance != Distance.Cosine) throw Unsupported($"distance {vectors.Distance}");
+        Enter(request.CollectionName, nameof(Create), request);
+        // Named vectors and other distances can be created and described (an adapter must refuse them clearly),
+        // but any point operation on such a collection answers Unimplemented (DoubleCollection.CheckDimension).
+        var vectors = request.VectorsConfig?.ConfigCase == VectorsConfig.ConfigOneofCase.ParamsMap
+            ? request.VectorsConfig.ParamsMap.Map.Values.First()
+            : request.VectorsConfig?.Params ?? throw Unsupported("collections without dense vectors");
+        if (vectors.HnswConfig is not null || vectors.QuantizationConfig is not null || vectors.HasDatatype || vectors.MultivectorConfig is not null)
+            throw Unsupported("per-vector HNSW, quantisation, datatype or multivector settings");
+        if (request.SparseVectorsConfig is not null) throw Unsupported("sparse vectors");
+        if (request.HasShardingMethod && request.ShardingMethod != ShardingMethod.Auto) throw Unsupported("custom sharding");
+        if (request.WalConfig is not null || request.StrictModeConfig is not null)
+            throw Unsupported("WAL or strict-mode settings");
+        if (request.QuantizationConfig is { } q && (q.QuantizationCase != QuantizationConfig.QuantizationOneofCase.Scalar || q.Scalar.Type != QuantizationType.Int8 || q.Scalar.HasQuantile))
+            throw Unsupported("quantisation other than int8 scalar quantisation with the default quantile");
         var collection = new DoubleCollection(request);
         if (!_collections.TryAdd(request.CollectionName, collection))
             throw new RpcException(new Status(StatusCode.AlreadyExists, $"Wrong input: Collection `{request.CollectionName}` already exists!"));
@@ -69,6 +115,7 @@ public class QdrantTestDouble
 
     public virtual Task<GetCollectionInfoResponse> Get(GetCollectionInfoRequest request, ServerCallContext context)
     {
+        Enter(request.CollectionName, "GetCollectionInfo", request);
         var collection = Find(request.CollectionName);
         return Task.FromResult(new GetCollectionInfoResponse { Result = collection.Info() });
     }
@@ -79,20 +126,39 @@ public class QdrantTestDouble
     public virtual Task<CollectionOperationResponse> Delete(DeleteCollection request, ServerCallContext context) =>
         Task.FromResult(new CollectionOperationResponse { Result = _collections.TryRemove(request.CollectionName, out _) });
 
-    public virtual Task<CollectionExistsResponse> CollectionExists(CollectionExistsRequest request, ServerCallContext context) =>
-        Task.FromResult(new CollectionExistsResponse { Result = new CollectionExists { Exists = _collections.ContainsKey(request.CollectionName) } });
+    public virtual Task<CollectionExistsResponse> CollectionExists(CollectionExistsRequest request, ServerCallContext context)
+    {
+        Enter(request.CollectionName, nameof(CollectionExists), request);
+        return Task.FromResult(new CollectionExistsResponse { Result = new CollectionExists { Exists = _collections.ContainsKey(request.CollectionName) } });
+    }
+
+    /// <summary>Only metadata is modelled (merged key by key, as Qdrant does); any other change answers Unimplemented.</summary>
+    public virtual Task<CollectionOperationResponse> Update(UpdateCollection request, ServerCallContext context)
+    {
+        Enter(request.CollectionName, nameof(Update), request);
+        if (request.OptimizersConfig is not null || request.Params is not null || request.HnswConfig is not null || request.VectorsConfig is not null
+            || request.QuantizationConfig is not null || request.SparseVectorsConfig is not null || request.StrictModeConfig is not null)
+            throw Unsupported("collection updates other than metadata");
+        var collection = Find(request.CollectionName);
+        foreach (var (key, value) in request.Metadata) collection.Metadata[key] = value;
+        return Task.FromResult(new CollectionOperationResponse { Result = true });
+    }
 
     // ---- qdrant.Points ----
 
     public virtual Task<PointsOperationResponse> Upsert(UpsertPoints request, ServerCallContext context)
     {
+        var status = Enter(request.CollectionName, nameof(Upsert), request);
         if (request.UpdateFilter is not null) throw Unsupported("conditional upsert");
+        CheckWrite(request.Ordering, request.ShardKeySelector);
         Find(request.CollectionName).Upsert(request.Points);
-        return Completed();
+        return Answer(request.HasWait && request.Wait, status);
     }
 
     public virtual Task<PointsOperationResponse> Delete(DeletePoints request, ServerCallContext context)
     {
+        var status = Enter(request.CollectionName, nameof(Delete), request);
+        CheckWrite(request.Ordering, request.ShardKeySelector);
         var collection = Find(request.CollectionName);
         switch (request.Points.PointsSelectorOneOfCase)
         {
@@ -105,27 +171,36 @@ public class QdrantTestDouble
             default:
                 throw Unsupported("a delete without ids or filter");
         }
-        return Completed();
+        return Answer(request.HasWait && request.Wait, status);
     }
 
     public virtual Task<GetResponse> Get(GetPoints request, ServerCallContext context)
     {
+        Enter(request.CollectionName, "GetPoints", request);
+        CheckRead(request.ReadConsistency, request.ShardKeySelector);
         var found = Find(request.CollectionName).Get(request.Ids, Payload(request.WithPayload, defaultValue: false), Vectors(request.WithVectors));
         return Task.FromResult(new GetResponse { Result = { found } });
     }
 
     public virtual Task<QueryResponse> Query(QueryPoints request, ServerCallContext context)
     {
+        Enter(request.CollectionName, nameof(Query), request);
+        CheckRead(request.ReadConsistency, request.ShardKeySelector);
+        if (request.HasUsing || request.LookupFrom is not null) throw Unsupported("named vectors (using, lookup_from)");
+        if (request.Params is { } p && (p.HasIndexedOnly || p.Acorn is not null))
+            throw Unsupported("search params indexed_only or acorn");
         if (request.Prefetch.Count > 0 || request.Query?.VariantCase != global::Qdrant.Client.Grpc.Query.VariantOneofCase.Nearest)
             throw Unsupported("queries other than a plain nearest-vector query");
         var hits = Find(request.CollectionName).Nearest(DenseData(request.Query.Nearest), request.Filter,
             request.HasScoreThreshold ? request.ScoreThreshold : null, request.HasLimit ? (int)request.Limit : 10,
-            request.HasOffset ? (int)request.Offset : 0, Payload(request.WithPayload, defaultValue: false), Vectors(request.WithVectors));
+            request.HasOffset ? (int)request.Offset : 0, Payload(request.WithPayload, defaultValue: false), Vectors(request.WithVectors), request.Params);
         return Task.FromResult(new QueryResponse { Result = { hits } });
     }
 
     public virtual Task<ScrollResponse> Scroll(ScrollPoints request, ServerCallContext context)
     {
+        Enter(request.CollectionName, nameof(Scroll), request);
+        CheckRead(request.ReadConsistency, request.ShardKeySelector);
         if (request.OrderBy is not null) throw Unsupported("scroll with order_by");
         var (page, next) = Find(request.CollectionName).Scroll(request.Filter, request.Offset, request.HasLimit ? (int)request.Limit : 10,
             Payload(request.WithPayload, defaultValue: true), Vectors(request.WithVectors));
@@ -134,13 +209,22 @@ public class QdrantTestDouble
         return Task.FromResult(response);
     }
 
-    public virtual Task<CountResponse> Count(CountPoints request, ServerCallContext context) =>
-        Task.FromResult(new CountResponse { Result = new CountResult { Count = (ulong)Find(request.CollectionName).Count(request.Filter) } });
+    public virtual Task<CountResponse> Count(CountPoints request, ServerCallContext context)
+    {
+        Enter(request.CollectionName, nameof(Count), request);
+        CheckRead(request.ReadConsistency, request.ShardKeySelector);
+        // Qdrant's default is an approximate count; the double only counts exactly, so it refuses to pretend otherwise.
+        if (!(request.HasExact && request.Exact)) throw Unsupported("approximate counts (exact = false or unset)");
+        return Task.FromResult(new CountResponse { Result = new CountResult { Count = (ulong)Find(request.CollectionName).Count(request.Filter) } });
+    }
 
     public virtual Task<PointsOperationResponse> CreateFieldIndex(CreateFieldIndexCollection request, ServerCallContext context)
     {
+        var status = Enter(request.CollectionName, nameof(CreateFieldIndex), request);
+        CheckWrite(request.Ordering, null);
+        if (request.FieldIndexParams is not null) throw Unsupported("payload index parameters");
         Find(request.CollectionName).IndexedFields[request.FieldName] = request.FieldType;
-        return Completed();
+        return Answer(request.HasWait && request.Wait, status);
     }
 
     private DoubleCollection Find(string name) =>
@@ -148,8 +232,21 @@ public class QdrantTestDouble
             ? collection
             : throw new RpcException(new Status(StatusCode.NotFound, $"Not found: Collection `{name}` doesn't exist!"));
 
-    private static Task<PointsOperationResponse> Completed() =>
-        Task.FromResult(new PointsOperationResponse { Result = new UpdateResult { Status = UpdateStatus.Completed } });
+    /// <summary>Completed when the caller waited, Acknowledged when it did not (Qdrant's answers), unless a fault says otherwise.</summary>
+    private static Task<PointsOperationResponse> Answer(bool waited, UpdateStatus status) =>
+        Task.FromResult(new PointsOperationResponse { Result = new UpdateResult { Status = status == UpdateStatus.Completed && !waited ? UpdateStatus.Acknowledged : status } });
+
+    private static void CheckRead(ReadConsistency? consistency, ShardKeySelector? shardKey)
+    {
+        if (consistency is not null) throw Unsupported("read consistency (one replica holds everything here)");
+        if (shardKey is not null) throw Unsupported("shard key selectors");
+    }
+
+    private static void CheckWrite(WriteOrdering? ordering, ShardKeySelector? shardKey)
+    {
+        if (ordering is not null && ordering.Type != WriteOrderingType.Weak) throw Unsupported($"write ordering {ordering.Type}");
+        if (shardKey is not null) throw Unsupported("shard key selectors");
+    }
 
     private static bool Payload(WithPayloadSelector? selector, bool defaultValue) =>
         selector is null ? defaultValue

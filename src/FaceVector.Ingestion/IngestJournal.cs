@@ -44,8 +44,49 @@ public sealed class IngestJournal : IDisposable
                 state TEXT NOT NULL, faces INTEGER NOT NULL, reason TEXT, updated_at TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS skipped_faces(
                 path TEXT NOT NULL, face_index INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(path, face_index));
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """);
     }
+
+    /// <summary>
+    /// The <see cref="FaceVector.Index.CollectionInfo.IndexId"/> of the index this journal describes; null for a new
+    /// journal or one written before journals were bound to an index.
+    /// </summary>
+    public string? IndexId
+    {
+        get
+        {
+            lock (_lock)
+            {
+                using SqliteCommand cmd = Command("SELECT value FROM meta WHERE key = 'index_id'");
+                return cmd.ExecuteScalar() as string;
+            }
+        }
+    }
+
+    /// <summary>Records which index the journal describes from now on.</summary>
+    public void BindTo(string indexId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(indexId);
+        lock (_lock)
+        {
+            using SqliteCommand cmd = Command("INSERT INTO meta(key, value) VALUES('index_id', $v) ON CONFLICT(key) DO UPDATE SET value = $v", ("$v", indexId));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Forgets every file (the index it described is gone): the next ingest treats every file as new.</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            Execute("DELETE FROM files; DELETE FROM skipped_faces;");
+        }
+    }
+
+    /// <summary>Every file the journal says has faces in the index, with how many.</summary>
+    public IReadOnlyList<JournalEntry> IndexedWithFaces() =>
+        Query("SELECT path, size, mtime, sha256, model_id, state, faces, reason, updated_at FROM files WHERE state = 'Indexed' AND faces > 0 ORDER BY path");
 
     public string Path { get; }
 

@@ -36,6 +36,9 @@ public sealed record IngestProgress(int Total, int Done, int Embedded, long Face
 /// <param name="Embedded">Files sent to the models (the inference count).</param>
 public sealed record IngestSummary(int Files, int Unchanged, int Touched, int Embedded, int Failed, int NoFace, long FacesIndexed, long FacesSkipped, int Removed, TimeSpan Elapsed)
 {
+    /// <summary>Files the journal listed as indexed but the index had lost (or another index): forgotten and embedded again.</summary>
+    public int Reembedded { get; init; }
+
     public double FilesPerSecond => Files / Math.Max(Elapsed.TotalSeconds, 1e-9);
 
     public double FacesPerSecond => FacesIndexed / Math.Max(Elapsed.TotalSeconds, 1e-9);
@@ -69,7 +72,15 @@ public sealed class IngestPipeline
     public async Task<IngestSummary> RunAsync(IngestSource source, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         long start = Stopwatch.GetTimestamp();
-        await _backoff.RunAsync("index: ensure collection", ct => _index.EnsureCollectionAsync(new CollectionSpec(_embedder.Dimension, _embedder.ModelId), ct), cancellationToken).ConfigureAwait(false);
+        CollectionInfo info = await _backoff.RunAsync("index: ensure collection", ct => _index.EnsureCollectionAsync(new CollectionSpec(_embedder.Dimension, _embedder.ModelId), ct), cancellationToken).ConfigureAwait(false);
+        // The journal lives apart from the index: before trusting it, check it describes this index and what it holds.
+        (int reembed, string? repairMessage) = await _backoff.RunAsync("index: check the journal against the index",
+            ct => JournalReconciler.EnsureInStepAsync(_journal, _index, info, ct), cancellationToken).ConfigureAwait(false);
+        if (repairMessage is not null)
+        {
+            _log?.Invoke(repairMessage);
+        }
+
         IReadOnlyList<string> files = source.Files();
         int parallelism = _options.Parallelism > 0 ? _options.Parallelism : Environment.ProcessorCount;
         var outcomes = Channel.CreateBounded<FileOutcome>(new BoundedChannelOptions(parallelism * 4) { SingleReader = true });
@@ -92,7 +103,7 @@ public sealed class IngestPipeline
         await producer.ConfigureAwait(false);
         int removed = _options.Sync ? await RemoveVanishedAsync(source, files, cancellationToken).ConfigureAwait(false) : 0;
         return new IngestSummary(files.Count, counters.Unchanged, counters.Touched, counters.Embedded, counters.Failed, counters.NoFace,
-            counters.Faces, counters.SkippedFaces, removed, Stopwatch.GetElapsedTime(start));
+            counters.Faces, counters.SkippedFaces, removed, Stopwatch.GetElapsedTime(start)) { Reembedded = reembed };
     }
 
     private async Task<FileOutcome> ProcessAsync(string path, CancellationToken ct)

@@ -88,6 +88,11 @@ internal static class IndexCommands
                 "{0} files: {1} embedded, {2} unchanged, {3} same content, {4} failed, {5} without a face; {6} faces indexed, {7} faces skipped by quality gates, {8} removed files; {9:0.0} s ({10:0.0} files/s, {11:0.0} faces/s)",
                 summary.Files, summary.Embedded, summary.Unchanged, summary.Touched, summary.Failed, summary.NoFace, summary.FacesIndexed, summary.FacesSkipped,
                 summary.Removed, summary.Elapsed.TotalSeconds, summary.FilesPerSecond, summary.FacesPerSecond));
+            if (summary.Reembedded > 0)
+            {
+                Console.WriteLine($"{summary.Reembedded} file(s) the journal listed as indexed were missing from the index and were embedded again");
+            }
+
             Console.WriteLine($"index: {DescribeStore(store, parse)}; journal: {journal.Path}");
             if (summary.Failed > 0 || summary.FacesSkipped > 0)
             {
@@ -268,7 +273,70 @@ internal static class IndexCommands
 
             return 0;
         });
-        return new Command("ingest", "Ingest journal commands.") { report };
+        return new Command("ingest", "Ingest journal commands.") { report, BuildIngestVerify() };
+    }
+
+    /// <summary><c>ingest verify [--repair]</c>: compares the journal with the index and, when asked, makes the journal forget what the index lacks.</summary>
+    private static Command BuildIngestVerify()
+    {
+        var store = new StoreOptions();
+        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var repair = new Option<bool>("--repair") { Description = "Forget, in the journal, the files whose faces the index lacks (the next 'facevector index' embeds them again)" };
+        var verify = new Command("verify", "Compare the ingest journal with the index: same index? every face the journal lists present? Exit 1 when they differ (0 after --repair).") { json, repair };
+        store.AddTo(verify);
+        verify.SetAction(async (parse, ct) =>
+        {
+            using IngestJournal? journal = store.OpenExistingJournal(parse);
+            if (journal is null)
+            {
+                return CliErrors.Fail($"no ingest journal at {store.JournalPath(parse)}: nothing was indexed into this store yet");
+            }
+
+            await using IFaceIndex index = store.OpenIndex(parse);
+            JournalIndexDiff diff = await JournalReconciler.CompareAsync(journal, index, ct);
+            int forgotten = parse.GetValue(repair) && !diff.InStep ? JournalReconciler.Repair(journal, diff) : 0;
+            if (parse.GetValue(json))
+            {
+                Json.Write(new
+                {
+                    journal = journal.Path,
+                    store = DescribeStore(store, parse),
+                    journalIndexId = diff.JournalIndexId,
+                    storeIndexId = diff.StoreIndexId,
+                    otherIndex = diff.OtherIndex,
+                    journalFiles = diff.JournalFiles,
+                    journalFaces = diff.JournalFaces,
+                    indexFaces = diff.IndexFaces,
+                    missing = diff.Missing.Select(m => new { path = m.Path, journal = m.Journal, index = m.Index }),
+                    unjournaled = diff.Unjournaled,
+                    inStep = diff.InStep,
+                    repaired = forgotten,
+                });
+            }
+            else
+            {
+                Console.WriteLine($"journal  {journal.Path} (index {diff.JournalIndexId ?? "not recorded"}): {diff.JournalFiles} file(s) with {diff.JournalFaces} face(s)");
+                Console.WriteLine($"index    {DescribeStore(store, parse)} (index {diff.StoreIndexId ?? "missing"}): {diff.IndexFaces} face(s)");
+                if (diff.OtherIndex)
+                {
+                    Console.WriteLine("the journal was written for another index (the collection was recreated or replaced)");
+                }
+
+                Console.WriteLine($"{diff.Missing.Count} file(s) with faces missing from the index:");
+                foreach (MissingFaces m in diff.Missing.Take(50))
+                {
+                    Console.WriteLine($"  {m.Path}: journal {m.Journal}, index {m.Index}");
+                }
+
+                Console.WriteLine($"{diff.Unjournaled.Count} image(s) in the index not listed as indexed by the journal (other writers, or a run stopped between index and journal write)");
+                Console.WriteLine(diff.InStep ? "journal and index agree"
+                    : forgotten > 0 ? $"repaired: the journal forgot {forgotten} file(s); run 'facevector index' on the same folders to embed them again"
+                    : "run again with --repair, then 'facevector index', to put the missing faces back");
+            }
+
+            return diff.InStep || forgotten > 0 ? 0 : 1;
+        });
+        return verify;
     }
 
     internal static IReadOnlyDictionary<string, string> ParseTags(IEnumerable<string>? pairs)

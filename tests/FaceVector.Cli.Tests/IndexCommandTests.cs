@@ -41,6 +41,48 @@ public sealed class IndexCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_verify_reports_a_lost_store_and_repair_plus_index_puts_every_face_back()
+    {
+        string photos = Path.Combine(TestData.FacesDev, "barack_obama");
+        Assert.Equal(0, (await FaceVectorProcess.RunAsync(["index", photos, "--db", Db])).ExitCode);
+        long faces = await FacesAsync();
+        var ok = await FaceVectorProcess.RunAsync(["ingest", "verify", "--db", Db]);
+        Assert.True(ok.ExitCode == 0, ok.Stdout + ok.Stderr);
+        Assert.Contains("journal and index agree", ok.Stdout);
+
+        File.Delete(Db); // the store is lost, its journal (beside it) stays
+        var lost = await FaceVectorProcess.RunAsync(["ingest", "verify", "--db", Db, "--json"]);
+        Assert.Equal(1, lost.ExitCode);
+        using (JsonDocument doc = JsonDocument.Parse(lost.Stdout))
+        {
+            Assert.Equal(faces, doc.RootElement.GetProperty("journalFaces").GetInt64());
+            Assert.Equal(0, doc.RootElement.GetProperty("indexFaces").GetInt64());
+            Assert.True(doc.RootElement.GetProperty("missing").GetArrayLength() > 0);
+        }
+
+        var repaired = await FaceVectorProcess.RunAsync(["ingest", "verify", "--db", Db, "--repair"]);
+        Assert.True(repaired.ExitCode == 0, repaired.Stdout + repaired.Stderr);
+        Assert.Contains("repaired", repaired.Stdout);
+        var again = await FaceVectorProcess.RunAsync(["index", photos, "--db", Db]);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.DoesNotContain(" 0 embedded", again.Stdout);
+        Assert.Equal(faces, await FacesAsync());
+    }
+
+    [Fact]
+    public async Task Index_into_a_lost_store_under_the_old_journal_embeds_everything_again_and_says_so()
+    {
+        string photos = Path.Combine(TestData.FacesDev, "barack_obama");
+        Assert.Equal(0, (await FaceVectorProcess.RunAsync(["index", photos, "--db", Db])).ExitCode);
+        long faces = await FacesAsync();
+        File.Delete(Db);
+        var again = await FaceVectorProcess.RunAsync(["index", photos, "--db", Db]);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("were missing from the index and were embedded again", again.Stdout);
+        Assert.Equal(faces, await FacesAsync());
+    }
+
+    [Fact]
     public async Task Stats_and_report_describe_the_store()
     {
         await FaceVectorProcess.RunAsync(["index", TestData.Awkward, "--db", Db]);

@@ -26,6 +26,22 @@ public sealed class IngestWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Transient failures are retried inside (Backoff); what arrives here will not pass by waiting (wrong key,
+            // bad configuration, a model mismatch): stop with a failure exit code so that an orchestrator shows it.
+            logger.LogCritical(ex, "Ingest stopped: {Message}", ex.Message);
+            status.Fail(ex.Message);
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         IngestWorkerOptions o = options.Value;
         var backoff = new Backoff(TransientErrors.IsTransient, m => logger.LogWarning("{Message}", m));
         await backoff.RunAsync("embedding service: model info", embedder.ConnectAsync, stoppingToken);
@@ -64,10 +80,25 @@ public sealed class IngestWorker(
     }
 }
 
-/// <summary>What the worker is doing, for the health and status endpoints.</summary>
+/// <summary>What the worker is doing, for the health and status endpoints, and how the process should exit.</summary>
 public sealed class IngestStatus
 {
+    /// <summary>Exit code after a fatal error (wrong key, bad configuration): 1, so that supervisors see the failure.</summary>
+    public const int FatalExitCode = 1;
+
     public volatile bool Ready;
+
+    /// <summary>Why the worker stopped, when it stopped on an error.</summary>
+    public string? FatalError { get; private set; }
+
+    /// <summary>0, or <see cref="FatalExitCode"/> once a fatal error stopped the worker.</summary>
+    public int ExitCode => FatalError is null ? 0 : FatalExitCode;
+
+    public void Fail(string message)
+    {
+        FatalError = message;
+        Ready = false;
+    }
 
     public IngestProgress? Progress { get; set; }
 

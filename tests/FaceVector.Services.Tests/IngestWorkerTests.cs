@@ -4,6 +4,7 @@ using FaceVector.Core.Models;
 using FaceVector.Core.Pipeline;
 using FaceVector.Index;
 using FaceVector.Index.Embedded;
+using FaceVector.Ingest;
 using FaceVector.Ingest.Extensions;
 using FaceVector.Ingestion;
 using FaceVector.Services.Hosting;
@@ -84,7 +85,43 @@ public sealed class IngestWorkerTests : IDisposable
         await worker;
     }
 
-    private async Task RunWorkerAsync(int embedderPort, string db, string photos, string mode, TimeSpan timeout, CancellationToken cancellationToken = default)
+    [Fact]
+    public async Task A_wrong_key_stops_the_worker_with_a_failure_exit_code()
+    {
+        string photos = CopyPhotos("kit_harington");
+        await using ServiceHost embedder = await ServiceHost.StartAsync(FaceVectorRoles.Embedding, new Dictionary<string, string?>());
+        await embedder.WaitServingAsync(TimeSpan.FromSeconds(60));
+        IngestStatus status = await RunWorkerAsync(embedder.Port, Path.Combine(_dir, "wrong-key.db"), photos, mode: "watch", TimeSpan.FromMinutes(2), apiKey: "not-the-key");
+        Assert.Equal(IngestStatus.FatalExitCode, status.ExitCode);
+        Assert.Contains("Unauthenticated", status.FatalError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readiness_follows_the_embedding_service()
+    {
+        string photos = CopyPhotos("rose_leslie");
+        ServiceHost embedder = await ServiceHost.StartAsync(FaceVectorRoles.Embedding, new Dictionary<string, string?>());
+        await embedder.WaitServingAsync(TimeSpan.FromSeconds(60));
+        await using WebApplication app = BuildWorker(embedder.Port, Path.Combine(_dir, "ready.db"), photos, "watch", ServiceHost.ApiKey);
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First()) };
+            using var ready = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await WaitUntilAsync(async () => (await http.GetAsync("/readyz", ready.Token)).StatusCode == HttpStatusCode.OK, ready.Token);
+
+            await embedder.DisposeAsync();
+            await WaitUntilAsync(async () => (await http.GetAsync("/readyz", ready.Token)).StatusCode == HttpStatusCode.ServiceUnavailable, ready.Token);
+            string reason = await (await http.GetAsync("/readyz", ready.Token)).Content.ReadAsStringAsync(ready.Token);
+            Assert.Contains("embedding service", reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    private static WebApplication BuildWorker(int embedderPort, string db, string photos, string mode, string apiKey)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -92,7 +129,29 @@ public sealed class IngestWorkerTests : IDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["FaceVector:Embedding:Addresses:0"] = $"http://127.0.0.1:{embedderPort}",
-            ["FaceVector:Embedding:ApiKey"] = ServiceHost.ApiKey,
+            ["FaceVector:Embedding:ApiKey"] = apiKey,
+            ["FaceVector:Index:DbPath"] = db,
+            ["FaceVector:Ingest:Folders:0"] = photos,
+            ["FaceVector:Ingest:Mode"] = mode,
+            ["FaceVector:Ingest:DebounceSeconds"] = "1",
+            ["FaceVector:Ingest:RescanSeconds"] = "30",
+            ["FaceVector:Ingest:JournalPath"] = db + ".journal",
+        });
+        builder.AddFaceVectorIngest();
+        WebApplication app = builder.Build();
+        app.MapIngestEndpoints();
+        return app;
+    }
+
+    private async Task<IngestStatus> RunWorkerAsync(int embedderPort, string db, string photos, string mode, TimeSpan timeout, CancellationToken cancellationToken = default, string apiKey = ServiceHost.ApiKey)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["FaceVector:Embedding:Addresses:0"] = $"http://127.0.0.1:{embedderPort}",
+            ["FaceVector:Embedding:ApiKey"] = apiKey,
             ["FaceVector:Index:DbPath"] = db,
             ["FaceVector:Ingest:Folders:0"] = photos,
             ["FaceVector:Ingest:Mode"] = mode,
@@ -103,6 +162,7 @@ public sealed class IngestWorkerTests : IDisposable
         builder.AddFaceVectorIngest();
         await using WebApplication app = builder.Build();
         app.MapIngestEndpoints();
+        IngestStatus status = app.Services.GetRequiredService<IngestStatus>();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         try
@@ -114,6 +174,7 @@ public sealed class IngestWorkerTests : IDisposable
         }
 
         Assert.False(limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested, "the worker did not finish in time");
+        return status;
     }
 
     private static async Task<Dictionary<Guid, FacePoint>> ReadAllAsync(string db)

@@ -1,6 +1,7 @@
 using FaceVector.Index;
 using FaceVector.Ingest.Configuration;
 using FaceVector.Ingest.Grpc;
+using FaceVector.Ingest.Health;
 using FaceVector.Ingestion;
 using FaceVector.Services.Configuration;
 using FaceVector.Services.Search;
@@ -31,7 +32,12 @@ public static class IngestHostExtensions
         });
         services.AddEmbeddingClient(config);
         services.AddSingleton<GrpcImageEmbedder>();
-        services.AddSingleton(_ => FaceIndexFactory.Open(store));
+        services.AddSingleton(sp =>
+        {
+            ILogger log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("FaceVector.Index");
+            return FaceIndexFactory.Open(store with { Qdrant = store.Qdrant with { Warn = m => log.LogWarning("{Message}", m) } });
+        });
+        services.AddSingleton<DependencyReadiness>();
         services.AddSingleton<IngestStatus>();
         services.AddHostedService<IngestWorker>();
         if (!string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -42,12 +48,19 @@ public static class IngestHostExtensions
         return builder;
     }
 
-    /// <summary><c>/healthz</c> (process up), <c>/readyz</c> (embedding service reached), <c>/status</c> (progress, last pass).</summary>
+    /// <summary>
+    /// <c>/healthz</c> (process up), <c>/readyz</c> (an embedding replica answers and the index is reachable; 503 with
+    /// the reason otherwise), <c>/status</c> (progress, last pass, fatal error).
+    /// </summary>
     public static WebApplication MapIngestEndpoints(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", (IngestStatus s) => s.Ready ? Results.Text("ready") : Results.Text("waiting for the embedding service", statusCode: 503));
-        app.MapGet("/status", (IngestStatus s) => Results.Json(new { ready = s.Ready, progress = s.Progress, lastRun = s.LastRun }));
+        app.MapGet("/readyz", async (DependencyReadiness readiness, CancellationToken ct) =>
+        {
+            (bool ready, string detail) = await readiness.CheckAsync(ct);
+            return Results.Text(detail, statusCode: ready ? 200 : 503);
+        });
+        app.MapGet("/status", (IngestStatus s) => Results.Json(new { ready = s.Ready, progress = s.Progress, lastRun = s.LastRun, fatalError = s.FatalError }));
         return app;
     }
 }

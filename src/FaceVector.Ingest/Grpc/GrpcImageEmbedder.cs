@@ -31,6 +31,12 @@ public sealed class GrpcImageEmbedder(FaceEmbedding.FaceEmbeddingClient client, 
         _model = await client.GetModelInfoAsync(new ModelInfoRequest(), deadline: DateTime.UtcNow + Timeout, cancellationToken: cancellationToken);
     }
 
+    /// <summary>Whether a replica answers now (readiness): the model question with a short deadline.</summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await client.GetModelInfoAsync(new ModelInfoRequest(), deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: cancellationToken);
+    }
+
     public async Task<CoreImageFaces> EmbedAsync(byte[] image, string source, CancellationToken cancellationToken)
     {
         var call = new CallOptions(deadline: DateTime.UtcNow + Timeout, cancellationToken: cancellationToken);

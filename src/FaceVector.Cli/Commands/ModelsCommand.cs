@@ -1,9 +1,10 @@
 using System.CommandLine;
 using FaceVector.Core.Models;
+using FaceAnalyzerDefaults = FaceVector.Core.Pipeline.FaceAnalyzerOptions;
 
 namespace FaceVector.Cli.Commands;
 
-/// <summary><c>facevector models list|pull</c>.</summary>
+/// <summary><c>facevector models list|check|pull</c>.</summary>
 internal static class ModelsCommand
 {
     public static Command Build()
@@ -64,7 +65,39 @@ internal static class ModelsCommand
             }
         });
 
-        var models = new Command("models", "List or download face models.") { list, pull };
+        var check = new Command("check", "Check, offline, that the model directory holds the detector and recognizer the services load by default (flat or pack layout), each matching its pinned sha256. Exit 0 ok, 3 missing, 2 sha256 mismatch.");
+        check.SetAction(parse =>
+        {
+            ModelDirectory dir = ModelDirectory.Resolve(parse.GetValue(dirOption));
+            var found = new List<string>();
+            foreach ((string role, IReadOnlyList<string> candidates) in new[] { ("detector", FaceAnalyzerDefaults.DefaultDetectors), ("recognizer", FaceAnalyzerDefaults.DefaultRecognizers) })
+            {
+                string path;
+                try
+                {
+                    path = dir.LocateFirst(candidates);
+                }
+                catch (ModelNotFoundException)
+                {
+                    return CliErrors.Fail($"no {role} in {dir.Path} (looked for {string.Join(", ", candidates)}, directly or one folder down)", CliErrors.ModelError);
+                }
+
+                string sha = ModelIdentity.Sha256(path);
+                KnownModel? known = ModelCatalog.Find(path);
+                if (known?.Sha256 is { } pinned && !string.Equals(pinned, sha, StringComparison.OrdinalIgnoreCase))
+                {
+                    // A damaged or different file: downloading over it would hide the problem, so stop here.
+                    return CliErrors.Fail($"{path}: sha256 {sha} does not match the pinned {pinned}; replace the file or remove it to download it again");
+                }
+
+                found.Add($"{role} {Path.GetRelativePath(dir.Path, path)} ({(known?.Sha256 is null ? "sha256 not pinned" : "sha256 ok")})");
+            }
+
+            Console.WriteLine($"models present in {dir.Path}: {string.Join("; ", found)}");
+            return 0;
+        });
+
+        var models = new Command("models", "List, check or download face models.") { list, check, pull };
         models.Add(dirOption);
         return models;
     }

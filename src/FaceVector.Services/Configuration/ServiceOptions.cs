@@ -90,8 +90,17 @@ public sealed class EmbeddingClientOptions
     /// <summary>Deadline of each embedding call (shortened to the caller's remaining deadline).</summary>
     public double TimeoutSeconds { get; set; } = 10;
 
-    /// <summary>Attempts per call when an embedder answers UNAVAILABLE (gRPC retry policy), 1 = no retry.</summary>
+    /// <summary>
+    /// Attempts per call (gRPC hedging): a call without an answer after <see cref="HedgeAfterSeconds"/>, or answered
+    /// UNAVAILABLE, is also sent to the next replica; the first answer wins. 1 = neither hedging nor retry.
+    /// </summary>
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>How long an attempt may go unanswered before the call is also sent to another replica.</summary>
+    public double HedgeAfterSeconds { get; set; } = 2;
+
+    /// <summary>Attempts in a row without an answer (after <see cref="HedgeAfterSeconds"/>) that eject a replica until its health check says SERVING again.</summary>
+    public int EjectAfterTimeouts { get; set; } = 2;
 
     /// <summary>Longest wait between reconnection attempts to an embedder that went away.</summary>
     public double MaxReconnectBackoffSeconds { get; set; } = 2;

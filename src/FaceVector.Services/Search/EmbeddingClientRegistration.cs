@@ -10,7 +10,8 @@ namespace FaceVector.Services.Search;
 
 /// <summary>
 /// The search service's client of the embedding service (Grpc.Net.ClientFactory): round-robin over the configured
-/// addresses, retry on UNAVAILABLE, short reconnect backoff so that a restarted embedder is used again within seconds,
+/// addresses minus ejected replicas (<see cref="EmbedderReplicas"/>), hedging to another replica on UNAVAILABLE or
+/// when an attempt goes unanswered, short reconnect backoff so that a restarted embedder is used again within seconds,
 /// and the API key on every call.
 /// </summary>
 public static class EmbeddingClientRegistration
@@ -29,6 +30,11 @@ public static class EmbeddingClientRegistration
 
         string? apiKey = options.ApiKey ?? config[$"{ServerOptions.Section}:ApiKey"] ?? config["FACEVECTOR_API_KEY"];
         (Uri target, bool tls) = Target(options.Addresses);
+        if (options.MaxAttempts > 5)
+        {
+            throw new InvalidOperationException($"{EmbeddingClientOptions.Section}:MaxAttempts is {options.MaxAttempts}; gRPC allows at most 5 attempts per call.");
+        }
+
         if (target.Scheme == "dns")
         {
             // Re-resolve periodically so replicas added by `--scale embedding=N` are used without a restart.
@@ -40,6 +46,9 @@ public static class EmbeddingClientRegistration
             services.AddSingleton<ResolverFactory>(new StaticResolverFactory(_ => addresses));
         }
 
+        // Round-robin that skips replicas which stopped answering (EmbedderReplicas), shared by every channel of the process.
+        services.AddSingleton(sp => new EmbedderReplicas(options, tls, sp.GetService<Microsoft.Extensions.Logging.ILogger<EmbedderReplicas>>()));
+        services.AddSingleton<LoadBalancerFactory>(sp => new EjectingRoundRobinBalancerFactory(sp.GetRequiredService<EmbedderReplicas>()));
         services.AddGrpcClient<FaceEmbedding.FaceEmbeddingClient>(o => o.Address = target)
             .ConfigureChannel((sp, channel) =>
             {
@@ -50,22 +59,24 @@ public static class EmbeddingClientRegistration
                 channel.InitialReconnectBackoff = TimeSpan.FromSeconds(Math.Min(0.25, options.MaxReconnectBackoffSeconds));
                 channel.ServiceConfig = new ServiceConfig
                 {
-                    LoadBalancingConfigs = { new RoundRobinConfig() },
+                    LoadBalancingConfigs = { new LoadBalancingConfig(EjectingRoundRobinBalancerFactory.PolicyName) },
                     MethodConfigs =
                     {
                         new MethodConfig
                         {
                             Names = { MethodName.Default },
-                            RetryPolicy = options.MaxAttempts > 1 ? new RetryPolicy
+                            // Hedging: an attempt still unanswered after HedgeAfterSeconds (a hung replica) is repeated on the
+                            // next replica, and an UNAVAILABLE answer at once; the first answer wins, the overall deadline holds.
+                            HedgingPolicy = options.MaxAttempts > 1 ? new HedgingPolicy
                             {
                                 MaxAttempts = options.MaxAttempts,
-                                InitialBackoff = TimeSpan.FromMilliseconds(100),
-                                MaxBackoff = TimeSpan.FromSeconds(1),
-                                BackoffMultiplier = 2,
-                                RetryableStatusCodes = { StatusCode.Unavailable },
+                                HedgingDelay = TimeSpan.FromSeconds(options.HedgeAfterSeconds),
+                                NonFatalStatusCodes = { StatusCode.Unavailable },
                             } : null,
                         },
                     },
+                    // Hedges and retries stop when most calls fail (every replica down or overloaded): no retry storm.
+                    RetryThrottling = new RetryThrottlingPolicy { MaxTokens = 10, TokenRatio = 0.5 },
                 };
             })
             .AddCallCredentials((_, metadata) =>

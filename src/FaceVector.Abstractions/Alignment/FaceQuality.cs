@@ -3,6 +3,9 @@ namespace FaceVector.Core.Alignment;
 /// <summary>Cheap quality measures of a face, for ingest gates.</summary>
 public static class FaceQuality
 {
+    /// <summary>Side of the aligned crop the recognizers take (FaceAligner.Size).</summary>
+    public const int AlignedSize = 112;
+
     /// <summary>
     /// Variance of the Laplacian of the aligned 112x112 crop in grey levels (0..255): low means blurry.
     /// Sharp photos usually score in the hundreds; heavy blur or tiny upscaled faces score below ~30.
@@ -10,7 +13,7 @@ public static class FaceQuality
     /// <param name="alignedChw">One aligned face, [3,112,112], normalised as (pixel - mean) / std.</param>
     public static float Sharpness(ReadOnlySpan<float> alignedChw, float mean, float std)
     {
-        const int n = FaceAligner.Size, plane = n * n;
+        const int n = AlignedSize, plane = n * n;
         Span<float> gray = stackalloc float[plane];
         for (int i = 0; i < plane; i++)
         {

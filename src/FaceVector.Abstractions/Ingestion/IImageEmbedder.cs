@@ -16,14 +16,3 @@ public interface IImageEmbedder
 
     Task<ImageFaces> EmbedAsync(byte[] image, string source, CancellationToken cancellationToken);
 }
-
-/// <summary>The models in this process.</summary>
-public sealed class LocalImageEmbedder(FaceAnalyzer analyzer) : IImageEmbedder
-{
-    public string ModelId => analyzer.ModelId;
-
-    public int Dimension => analyzer.EmbeddingDimension;
-
-    public Task<ImageFaces> EmbedAsync(byte[] image, string source, CancellationToken cancellationToken) =>
-        Task.FromResult(analyzer.Analyze(image, source));
-}

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using FaceVector.Index;
 using FaceVector.Ingest.Configuration;
-using FaceVector.Ingest.Grpc;
+using FaceVector.Client;
 using FaceVector.Ingestion;
 using Microsoft.Extensions.Options;
 

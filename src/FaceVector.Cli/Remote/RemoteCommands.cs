@@ -90,7 +90,7 @@ internal static class RemoteCommands
             try
             {
                 ProtoImageFaces reply = await client.EmbedAnySizeAsync(image, path, call, StreamAboveBytes);
-                result = new ImageResult(path, Services.ProtoMapping.ToImageFaces(reply), null);
+                result = new ImageResult(path, Client.ProtoMapping.ToImageFaces(reply), null);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {

@@ -1,10 +1,9 @@
 using FaceVector.Index;
 using FaceVector.Ingest.Configuration;
-using FaceVector.Ingest.Grpc;
+using FaceVector.Client;
 using FaceVector.Ingestion;
-using FaceVector.Services.Configuration;
-using FaceVector.Services.Search;
-using OpenTelemetry.Metrics;
+using FaceVector.Application.Store;
+using FaceVector.Services.Hosting;
 
 namespace FaceVector.Ingest.Extensions;
 
@@ -15,6 +14,7 @@ public static class IngestHostExtensions
     {
         IConfiguration config = builder.Configuration;
         IServiceCollection services = builder.Services;
+        builder.AddServiceDefaults("facevector-ingest", IngestWorker.Meter.Name);
         IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
         FaceIndexOptions store = index.ToFaceIndexOptions();
         services.Configure<IngestWorkerOptions>(config.GetSection(IngestWorkerOptions.Section));
@@ -34,10 +34,6 @@ public static class IngestHostExtensions
         services.AddSingleton(_ => FaceIndexFactory.Open(store));
         services.AddSingleton<IngestStatus>();
         services.AddHostedService<IngestWorker>();
-        if (!string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(IngestWorker.Meter.Name).AddOtlpExporter());
-        }
 
         return builder;
     }

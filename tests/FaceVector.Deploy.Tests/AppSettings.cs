@@ -1,3 +1,6 @@
+using FaceVector.Application.Search;
+using FaceVector.Application.Store;
+using FaceVector.Client;
 using System.Reflection;
 using FaceVector.Ingest.Configuration;
 using FaceVector.Services.Configuration;
@@ -20,7 +23,7 @@ internal static class AppSettings
         (InferenceOptions.Section, typeof(InferenceOptions)),
         (EmbeddingClientOptions.Section, typeof(EmbeddingClientOptions)),
         (IndexOptions.Section, typeof(IndexOptions)),
-        (SearchOptions.Section, typeof(SearchOptions)),
+        (SearchSettings.Section, typeof(SearchSettings)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (IngestWorkerOptions.Section, typeof(IngestWorkerOptions)),
     }.ToDictionary(s => s.Item1.Split(':')[1], s => s.Item2, StringComparer.OrdinalIgnoreCase);

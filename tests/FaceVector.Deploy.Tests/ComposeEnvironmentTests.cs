@@ -1,3 +1,6 @@
+using FaceVector.Application.Search;
+using FaceVector.Application.Store;
+using FaceVector.Client;
 using FaceVector.Index;
 using FaceVector.Services.Configuration;
 using Microsoft.Extensions.Configuration;

@@ -1,3 +1,4 @@
+using FaceVector.Client;
 using FaceVector.Grpc.V1;
 using Google.Protobuf;
 using Grpc.Core;

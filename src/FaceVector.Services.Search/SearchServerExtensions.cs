@@ -16,8 +16,7 @@ public static class SearchServerExtensions
     public static IServiceCollection AddFaceSearch(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<SearchSettings>().BindConfiguration(SearchSettings.Section);
-        IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
-        services.AddSingleton(_ => Index.FaceIndexFactory.Open(index.ToFaceIndexOptions()));
+        services.AddFaceIndexStore();
         services.AddSingleton<FaceSearcher>();
         services.AddGrpcHealthChecks().AddCheck<SearchHealthCheck>("search");
         return services;

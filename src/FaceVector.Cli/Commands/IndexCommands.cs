@@ -42,21 +42,15 @@ internal static class IndexCommands
                 Exclude = parse.GetValue(exclude) ?? [],
                 ListFile = parse.GetValue(list)?.FullName,
             };
-            if (source.Folders.Count == 0 && source.ListFile is null)
+            if (Application.Ingest.FolderIngest.Problem(source) is { } problem)
             {
-                return CliErrors.Fail("index: give at least one folder or --list FILE");
-            }
-
-            if (source.Folders.FirstOrDefault(f => !Directory.Exists(f) && !File.Exists(f)) is string missing)
-            {
-                return CliErrors.Fail($"index: folder not found: {missing}");
+                return CliErrors.Fail($"index: {problem.Replace("a list file", "--list FILE", StringComparison.Ordinal)}");
             }
 
             var gates = new QualityGates(parse.GetValue(models.MinFace) ?? QualityGates.DefaultMinFaceSize, parse.GetValue(minScore), parse.GetValue(minSharpness), parse.GetValue(maxYaw));
             // The detector keeps small faces so that the gate can report them as skipped rather than drop them silently.
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse) with { MinFaceSize = 0 });
             await using IFaceIndex index = store.OpenIndex(parse);
-            using var journal = new IngestJournal(store.JournalPath(parse));
             var options = new IngestOptions
             {
                 Parallelism = parse.GetValue(models.Threads),
@@ -65,7 +59,7 @@ internal static class IndexCommands
                 Tags = ParseTags(parse.GetValue(tags)),
                 MaxFileBytes = new ImageLoaderOptions().MaxFileBytes,
             };
-            var pipeline = new IngestPipeline(new LocalImageEmbedder(analyzer), index, journal, options, log: m => Console.Error.WriteLine(m));
+            using var ingest = new Application.Ingest.FolderIngest(new LocalImageEmbedder(analyzer), index, store.JournalPath(parse), options, log: m => Console.Error.WriteLine(m));
             IngestSummary summary;
             using (var bar = new ProgressBar("indexing", null))
             {
@@ -82,7 +76,7 @@ internal static class IndexCommands
 
                     last = p;
                 });
-                summary = await RunWithModelGuard(() => pipeline.RunAsync(source, progress, ct));
+                summary = await RunWithModelGuard(() => ingest.RunAsync(source, progress, ct));
             }
 
             var inv = CultureInfo.InvariantCulture;
@@ -90,7 +84,7 @@ internal static class IndexCommands
                 "{0} files: {1} embedded, {2} unchanged, {3} same content, {4} failed, {5} without a face; {6} faces indexed, {7} faces skipped by quality gates, {8} removed files; {9:0.0} s ({10:0.0} files/s, {11:0.0} faces/s)",
                 summary.Files, summary.Embedded, summary.Unchanged, summary.Touched, summary.Failed, summary.NoFace, summary.FacesIndexed, summary.FacesSkipped,
                 summary.Removed, summary.Elapsed.TotalSeconds, summary.FilesPerSecond, summary.FacesPerSecond));
-            Console.WriteLine($"index: {DescribeStore(store, parse)}; journal: {journal.Path}");
+            Console.WriteLine($"index: {DescribeStore(store, parse)}; journal: {ingest.JournalPath}");
             if (summary.Failed > 0 || summary.FacesSkipped > 0)
             {
                 Console.WriteLine("see what was left out and why: facevector ingest report" + StoreArguments(parse, store));
@@ -147,7 +141,7 @@ internal static class IndexCommands
             if (parse.GetValue(json))
             {
                 Json.Write(new SearchJson(new SearchJson.QueryJson(path, probeBox),
-                    [.. probe.Matches.Select(m => new SearchJson.MatchJson(m.Payload.ImagePath, MathF.Round(m.Score, 6), [m.Payload.Box.X1, m.Payload.Box.Y1, m.Payload.Box.X2, m.Payload.Box.Y2], m.Payload.FaceIndex))],
+                    [.. probe.Matches.Select(m => new SearchJson.MatchJson(m.Payload.ImagePath, m.Score, [m.Payload.Box.X1, m.Payload.Box.Y1, m.Payload.Box.X2, m.Payload.Box.Y2], m.Payload.FaceIndex))],
                     [], new SearchJson.StatsJson(result.ModelId, result.Threshold, null, null, null, null, null, Math.Round(result.Elapsed.TotalSeconds, 3), null,
                         IndexedFaces: await index.CountAsync(null, ct))));
             }

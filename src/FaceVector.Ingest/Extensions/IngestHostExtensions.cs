@@ -1,4 +1,5 @@
 using FaceVector.Index;
+using Microsoft.Extensions.Options;
 using FaceVector.Ingest.Configuration;
 using FaceVector.Client;
 using FaceVector.Ingestion;
@@ -15,11 +16,11 @@ public static class IngestHostExtensions
         IConfiguration config = builder.Configuration;
         IServiceCollection services = builder.Services;
         builder.AddServiceDefaults("facevector-ingest", IngestWorker.Meter.Name);
-        IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
-        FaceIndexOptions store = index.ToFaceIndexOptions();
+        services.AddFaceIndexStore();
         services.Configure<IngestWorkerOptions>(config.GetSection(IngestWorkerOptions.Section));
-        services.PostConfigure<IngestWorkerOptions>(o =>
+        services.AddOptions<IngestWorkerOptions>().PostConfigure<IOptions<FaceIndexOptions>>((o, storeOptions) =>
         {
+            FaceIndexOptions store = storeOptions.Value;
             // The same journal 'facevector ingest report' and the search page read for this store.
             o.JournalPath ??= IngestJournal.DefaultPathFor(store);
             if (o.Parallelism <= 0)
@@ -31,7 +32,6 @@ public static class IngestHostExtensions
         });
         services.AddEmbeddingClient(config);
         services.AddSingleton<GrpcImageEmbedder>();
-        services.AddSingleton(_ => FaceIndexFactory.Open(store));
         services.AddSingleton<IngestStatus>();
         services.AddHostedService<IngestWorker>();
 

@@ -86,7 +86,7 @@ public static class WebApiExtensions
     }
 
     /// <summary>The form fields' names, for errors that name the field the page sent.</summary>
-    private static readonly SearchFieldNames FormFields = new(TopK: "top", Threshold: "threshold", FaceIndex: "face", Image: "photo");
+    private static readonly SearchFieldNames FormFields = new(TopK: "top", Threshold: "threshold", FaceIndex: "face", Image: "image");
 
     private static float[] Box(FaceBox b) => [b.X1, b.Y1, b.X2, b.Y2];
 

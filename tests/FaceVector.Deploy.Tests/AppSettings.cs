@@ -1,3 +1,4 @@
+using FaceVector.Index;
 using FaceVector.Application.Search;
 using FaceVector.Application.Store;
 using FaceVector.Client;
@@ -22,7 +23,7 @@ internal static class AppSettings
         (ModelsOptions.Section, typeof(ModelsOptions)),
         (InferenceOptions.Section, typeof(InferenceOptions)),
         (EmbeddingClientOptions.Section, typeof(EmbeddingClientOptions)),
-        (IndexOptions.Section, typeof(IndexOptions)),
+        (FaceIndexOptions.Section, typeof(FaceIndexOptions)),
         (SearchSettings.Section, typeof(SearchSettings)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (IngestWorkerOptions.Section, typeof(IngestWorkerOptions)),

@@ -38,6 +38,8 @@ public sealed record FaceVectorError(ErrorCode Code, string Reason, string Messa
         ImageLoadException e => new(ErrorCode.InvalidArgument, "IMAGE_UNUSABLE", e.Message, "image"),
         ModelMismatchException e => new(ErrorCode.FailedPrecondition, "MODEL_MISMATCH", e.Message),
         CollectionNotFoundException e => new(ErrorCode.FailedPrecondition, "NO_COLLECTION", e.Message),
+        // The index's own guards (vector size, zero vectors) throw ArgumentException: a request the store cannot take.
+        ArgumentException e => new(ErrorCode.InvalidArgument, "INVALID_ARGUMENT", e.Message),
         _ => null,
     };
 }

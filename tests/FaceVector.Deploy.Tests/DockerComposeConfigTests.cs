@@ -62,7 +62,7 @@ public sealed class DockerComposeConfigTests
             Assert.Contains("Logging__LogLevel__Microsoft.AspNetCore: Warning", Service(run.Output, name), StringComparison.Ordinal);
         }
 
-        Assert.Contains("FaceVector__Index__QdrantUrl: http://qdrant:6334,http://qdrant-node2:6334,http://qdrant-node3:6334", Service(run.Output, "ingest"), StringComparison.Ordinal);
+        Assert.Contains("FaceVector__Index__QdrantFailoverUrls__1: http://qdrant-node3:6334", Service(run.Output, "ingest"), StringComparison.Ordinal);
         Assert.Contains("QDRANT__SERVICE__ENABLE_TLS", Service(run.Output, "qdrant-node3"), StringComparison.Ordinal);
     }
 

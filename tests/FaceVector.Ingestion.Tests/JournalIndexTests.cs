@@ -1,3 +1,4 @@
+using FaceVector.Core.Pipeline;
 using FaceVector.Index;
 using FaceVector.Index.Embedded;
 

@@ -98,7 +98,13 @@ internal static class ServeCommand
             settings["FaceVector:Index:Provider"] = index.Provider;
             settings["FaceVector:Index:DbPath"] = index.DbPath;
             settings["FaceVector:Index:QdrantUrl"] = index.QdrantUrl?.ToString();
-            settings["FaceVector:Index:QdrantApiKey"] = index.ApiKey;
+            for (int i = 0; i < index.QdrantFailoverUrls.Count; i++)
+            {
+                settings[$"FaceVector:Index:QdrantFailoverUrls:{i}"] = index.QdrantFailoverUrls[i].ToString();
+            }
+
+            settings["FaceVector:Index:QdrantApiKey"] = index.QdrantApiKey;
+            settings["FaceVector:Index:QdrantTimeoutSeconds"] = index.QdrantTimeoutSeconds.ToString(inv);
             settings["FaceVector:Index:Collection"] = index.Collection;
         }
 

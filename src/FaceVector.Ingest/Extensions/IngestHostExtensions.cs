@@ -1,11 +1,11 @@
 using FaceVector.Index;
+using Microsoft.Extensions.Options;
 using FaceVector.Ingest.Configuration;
-using FaceVector.Ingest.Grpc;
+using FaceVector.Client;
 using FaceVector.Ingest.Health;
 using FaceVector.Ingestion;
-using FaceVector.Services.Configuration;
-using FaceVector.Services.Search;
-using OpenTelemetry.Metrics;
+using FaceVector.Application.Store;
+using FaceVector.Services.Hosting;
 
 namespace FaceVector.Ingest.Extensions;
 
@@ -16,11 +16,12 @@ public static class IngestHostExtensions
     {
         IConfiguration config = builder.Configuration;
         IServiceCollection services = builder.Services;
-        IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
-        FaceIndexOptions store = index.ToFaceIndexOptions();
+        builder.AddServiceDefaults("facevector-ingest", IngestWorker.Meter.Name);
+        services.AddFaceIndexStore();
         services.Configure<IngestWorkerOptions>(config.GetSection(IngestWorkerOptions.Section));
-        services.PostConfigure<IngestWorkerOptions>(o =>
+        services.AddOptions<IngestWorkerOptions>().PostConfigure<IOptions<FaceIndexOptions>>((o, storeOptions) =>
         {
+            FaceIndexOptions store = storeOptions.Value;
             // The same journal 'facevector ingest report' and the search page read for this store.
             o.JournalPath ??= IngestJournal.DefaultPathFor(store);
             if (o.Parallelism <= 0)
@@ -32,18 +33,9 @@ public static class IngestHostExtensions
         });
         services.AddEmbeddingClient(config);
         services.AddSingleton<GrpcImageEmbedder>();
-        services.AddSingleton(sp =>
-        {
-            ILogger log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("FaceVector.Index");
-            return FaceIndexFactory.Open(store with { Qdrant = store.Qdrant with { Warn = m => log.LogWarning("{Message}", m) } });
-        });
-        services.AddSingleton<DependencyReadiness>();
         services.AddSingleton<IngestStatus>();
+        services.AddSingleton<DependencyReadiness>();
         services.AddHostedService<IngestWorker>();
-        if (!string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(IngestWorker.Meter.Name).AddOtlpExporter());
-        }
 
         return builder;
     }

@@ -1,5 +1,5 @@
 using FaceVector.Index;
-using FaceVector.Ingest.Grpc;
+using FaceVector.Client;
 
 namespace FaceVector.Ingest.Health;
 

@@ -54,9 +54,10 @@ public sealed class QdrantResilienceTests(QdrantDoubleServer server) : IClassFix
         Assert.Equal(["http://a:6334/", "https://b:6334/"], QdrantIndexOptions.ParseEndpoints(" http://a:6334 , https://b:6334 ").Select(u => u.ToString()));
         Assert.Contains("'ftp://x'", Assert.Throws<ArgumentException>(() => QdrantIndexOptions.ParseEndpoints("http://a:6334,ftp://x")).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => QdrantIndexOptions.ParseEndpoints("dns:///q:6334,http://a:6334"));
-        var store = FaceIndexOptions.FromArguments(["--qdrant", "http://n1:6334,http://n2:6334"]);
-        Assert.Equal(new Uri("http://n1:6334"), store.QdrantUrl);
-        Assert.Equal(2, store.Qdrant.Endpoints.Count);
+        var store = new FaceIndexOptions { Provider = FaceIndexOptions.QdrantProvider, QdrantUrl = new Uri("http://n1:6334"), QdrantFailoverUrls = [new Uri("http://n2:6334")] };
+        Assert.Equal(["http://n1:6334/", "http://n2:6334/"], store.ToQdrantOptions().EffectiveEndpoints.Select(u => u.ToString()));
+        Assert.Contains((store with { QdrantUrl = new Uri("dns:///q:6334") }).Problems(s => s), p => p.Contains("QdrantFailoverUrls", StringComparison.Ordinal));
+        Assert.Empty((store with { QdrantUrl = new Uri("dns:///q:6334"), QdrantFailoverUrls = [] }).Problems(s => s));
     }
 
     public static TheoryData<string> RetryableFaults() => [nameof(DoubleFault.NoActiveReplica), nameof(DoubleFault.PleaseRetry),

@@ -1,0 +1,40 @@
+namespace FaceVector.Client;
+
+/// <summary>How the search service reaches the embedding service (section <c>FaceVector:Embedding</c>).</summary>
+public sealed class EmbeddingClientOptions
+{
+    public const string Section = "FaceVector:Embedding";
+
+    /// <summary>
+    /// Embedding service addresses, balanced round-robin: <c>http://host:port</c> entries, or one <c>dns:///host:port</c>
+    /// entry (every address the name resolves to). Unused by <c>facevector serve</c>, which calls its own embedder in-process.
+    /// </summary>
+    public List<string> Addresses { get; set; } = [];
+
+    /// <summary>Key sent to the embedding service; unset: this server's own key.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Deadline of each embedding call (shortened to the caller's remaining deadline).</summary>
+    public double TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Attempts per call (gRPC hedging): a call without an answer after <see cref="HedgeAfterSeconds"/>, or answered
+    /// UNAVAILABLE, is also sent to the next replica; the first answer wins. 1 = neither hedging nor retry; at most 5.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>How long an attempt may go unanswered before the call is also sent to another replica.</summary>
+    public double HedgeAfterSeconds { get; set; } = 2;
+
+    /// <summary>Attempts in a row without an answer (after <see cref="HedgeAfterSeconds"/>) that eject a replica until its health check says SERVING again.</summary>
+    public int EjectAfterTimeouts { get; set; } = 2;
+
+    /// <summary>Longest wait between reconnection attempts to an embedder that went away.</summary>
+    public double MaxReconnectBackoffSeconds { get; set; } = 2;
+
+    /// <summary>How often a <c>dns:///</c> address is resolved again, so that added or removed replicas are noticed.</summary>
+    public double DnsRefreshSeconds { get; set; } = 30;
+
+    /// <summary>Probe images larger than this go to the embedder as an EmbedStream upload instead of one message.</summary>
+    public int StreamAboveBytes { get; set; } = 4 << 20;
+}

@@ -20,7 +20,7 @@ public sealed class FaceIndexFactoryTests
         };
         IReadOnlyList<string> problems = bad.Problems(s => $"{FaceIndexOptions.Section}:{s}");
         Assert.Contains(problems, p => p.StartsWith("FaceVector:Index:QdrantTimeoutSeconds must be > 0", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("FaceVector:Index:QdrantUrl must be an http:// or https:// address", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("FaceVector:Index:QdrantUrl must be an http://, https:// or dns:/// address", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("FaceVector:Index:QdrantWriteConsistencyFactor", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("FaceVector:Index:Collection", StringComparison.Ordinal));
         Assert.Equal(4, problems.Count);
@@ -31,6 +31,13 @@ public sealed class FaceIndexFactoryTests
     {
         QdrantIndexOptions q = new FaceIndexOptions { QdrantUrl = new Uri("https://q.example:6334"), QdrantApiKey = "k", QdrantTimeoutSeconds = 7, QdrantMaxRetries = 5, QdrantHnswEf = 64, Collection = "c1" }.ToQdrantOptions();
         Assert.Equal((new Uri("https://q.example:6334"), "k", TimeSpan.FromSeconds(7), 5, (ulong?)64, "c1"), (q.Endpoint, q.ApiKey, q.CallTimeout, q.MaxRetries, q.HnswEf, q.Collection));
+        QdrantIndexOptions cluster = new FaceIndexOptions
+        {
+            QdrantUrl = new Uri("http://n1:6334"), QdrantFailoverUrls = [new Uri("http://n2:6334")],
+            QdrantIndexBuildTimeoutSeconds = 60, QdrantMaxReceiveMessageBytes = 8 << 20, QdrantOversampling = 3,
+        }.ToQdrantOptions();
+        Assert.Equal([new Uri("http://n1:6334"), new Uri("http://n2:6334")], cluster.EffectiveEndpoints);
+        Assert.Equal((TimeSpan.FromSeconds(60), 8 << 20, 3.0), (cluster.IndexBuildTimeout, cluster.MaxReceiveMessageBytes, cluster.Oversampling));
     }
 
     [Fact]

@@ -1,10 +1,11 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace FaceVector.Index.Embedded;
 
 /// <summary>
 /// The faces of one collection in memory: all vectors in one contiguous float array (row slots), an id to slot map,
-/// free-slot reuse after deletes, and optional int8 codes. Searches are exact scans, so recall is 1.0.
+/// an image path to slots map (so replacing an image's faces needs no scan), free-slot reuse after deletes, and optional int8 codes. Searches are exact scans, so recall is 1.0.
 /// Many searches may run at once; mutations take the write lock briefly.
 /// </summary>
 internal sealed class VectorTable
@@ -15,6 +16,8 @@ internal sealed class VectorTable
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<Guid, int> _slots = [];
+    // Images hold a handful of faces, so a small list per path is cheaper than a set.
+    private readonly Dictionary<string, List<int>> _slotsByPath = new(StringComparer.Ordinal);
     private readonly Stack<int> _freeSlots = new();
     private float[] _vectors = [];
     private Guid[] _ids = [];
@@ -55,6 +58,17 @@ internal sealed class VectorTable
         _slots.TryGetValue(id, out var slot)
             ? new FacePoint(id, _payloads[slot]!, withVector ? Row(slot).ToArray() : null)
             : null);
+
+    /// <summary>Ids of every face stored under these image paths: one map lookup per path, no scan.</summary>
+    public List<Guid> IdsOfImages(IEnumerable<string> paths) => Read(() =>
+    {
+        var ids = new List<Guid>();
+        foreach (var path in paths)
+        {
+            if (_slotsByPath.TryGetValue(path, out var slots)) ids.AddRange(slots.Select(slot => _ids[slot]));
+        }
+        return ids;
+    });
 
     public List<Guid> Matching(FaceFilter? filter) => Read(() =>
     {
@@ -192,6 +206,13 @@ internal sealed class VectorTable
             slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _usedSlots++;
             _slots[id] = slot;
         }
+        var previousPath = _payloads[slot]?.ImagePath; // null for a new or reused slot
+        if (previousPath != payload.ImagePath)
+        {
+            if (previousPath is not null) UnlinkPathLocked(previousPath, slot);
+            ref var slots = ref CollectionsMarshal.GetValueRefOrAddDefault(_slotsByPath, payload.ImagePath, out _);
+            (slots ??= []).Add(slot);
+        }
         _ids[slot] = id;
         _payloads[slot] = payload;
         unitVector.CopyTo(_vectors.AsSpan(slot * Dimension, Dimension));
@@ -201,10 +222,18 @@ internal sealed class VectorTable
     private void RemoveLocked(Guid id)
     {
         if (!_slots.Remove(id, out var slot)) return;
+        UnlinkPathLocked(_payloads[slot]!.ImagePath, slot);
         _payloads[slot] = null;
         // Zeroed rows score 0 and are skipped anyway; the slot is reused by the next insert.
         _vectors.AsSpan(slot * Dimension, Dimension).Clear();
         _freeSlots.Push(slot);
+    }
+
+    private void UnlinkPathLocked(string path, int slot)
+    {
+        var slots = _slotsByPath[path];
+        slots.Remove(slot);
+        if (slots.Count == 0) _slotsByPath.Remove(path);
     }
 
     /// <summary>Room for <paramref name="needed"/> slots (an upper bound: upserts may reuse free or existing slots).</summary>

@@ -112,29 +112,6 @@ internal sealed class VectorTable
         finally { _lock.ExitReadLock(); }
     }
 
-    /// <summary>
-    /// The memory-bandwidth bound for a scan: a plain sum over the same rows with the same split over cores as
-    /// <see cref="Search"/> (used by the benchmark).
-    /// </summary>
-    internal float SumAllRows()
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            var used = _usedSlots;
-            var parts = used >= ParallelScanThreshold ? Environment.ProcessorCount : 1;
-            var partSize = (used + parts - 1) / parts;
-            var sums = new float[parts];
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-            {
-                var start = Math.Min(used, part * partSize);
-                sums[part] = TensorPrimitives.Sum(RowsLocked(start, Math.Min(used, start + partSize) - start));
-            });
-            return sums.Sum();
-        }
-        finally { _lock.ExitReadLock(); }
-    }
-
     /// <summary>All used rows, unlocked: only for measurements on a table nobody writes to.</summary>
     internal ReadOnlyMemory<float> RowsForMeasurement() => _vectors.AsMemory(0, _usedSlots * Dimension);
 

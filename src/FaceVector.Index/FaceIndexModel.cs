@@ -60,7 +60,7 @@ public sealed record ImageReplacement(string ImagePath, IReadOnlyList<FacePoint>
     public bool NewImage { get; init; }
 }
 
-/// <summary>A vector search request. Only scores strictly greater than <see cref="ScoreThreshold"/> are returned.</summary>
+/// <summary>A vector search request. Scores greater than or equal to <see cref="ScoreThreshold"/> are returned (inclusive, see <see cref="Core.Search.ScoreThreshold"/>).</summary>
 public sealed record FaceQuery(float[] Vector, string ModelId, int Limit = 10, float? ScoreThreshold = null, FaceFilter? Filter = null);
 
 public sealed record FacePage(IReadOnlyList<FacePoint> Points, string? NextOffset);

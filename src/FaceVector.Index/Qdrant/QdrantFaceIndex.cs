@@ -199,16 +199,16 @@ public sealed class QdrantFaceIndex : IFaceIndex
     {
         var faces = FaceGuards.CheckReplacements(images);
         if (images.Count == 0) return;
-        FaceGuards.CheckFaces(Collection, await KnownAsync(cancellationToken).ConfigureAwait(false), faces);
+        FaceGuards.CheckFaces(Collection, (await KnownAsync(cancellationToken).ConfigureAwait(false)).Info, faces);
         foreach (var batch in faces.Chunk(_options.UpsertBatchSize))
         {
             var points = batch.Select(QdrantPayload.ToPoint).ToList();
-            await CallAsync(ct => _client.UpsertAsync(Collection, points, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+            await WriteAsync("an upsert", (c, ct) => c.UpsertAsync(Collection, points, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         }
         var replaced = images.Where(i => !i.NewImage).Select(i => i.ImagePath).ToList();
         if (replaced.Count == 0) return;
         var stale = QdrantPayload.OtherFacesOf(replaced, [.. faces.Select(f => f.Id)]);
-        await CallAsync(ct => _client.DeleteAsync(Collection, stale, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        await WriteAsync("a delete of replaced faces", (c, ct) => c.DeleteAsync(Collection, stale, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<FaceMatch>> SearchAsync(FaceQuery query, CancellationToken cancellationToken = default)

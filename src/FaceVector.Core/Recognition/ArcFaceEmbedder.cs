@@ -31,7 +31,8 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
     {
         _options = options ?? new ArcFaceOptions();
         _normalization = new PixelNormalization(_options.InputMean, _options.InputStd, Bgr: false);
-        (_session, ExecutionProvider) = OnnxSessionFactory.Create(modelPath, runtime ?? OnnxRuntimeOptions.Default, sessionOptions);
+        OpenedSession opened = OnnxSessionFactory.Open(modelPath, runtime ?? OnnxRuntimeOptions.Default, sessionOptions);
+        (_session, ExecutionProvider, Rewrites) = (opened.Session, opened.Provider, opened.Rewrites);
         ModelName = Path.GetFileName(modelPath);
         ModelId = ModelIdentity.Of(modelPath);
         KeyValuePair<string, NodeMetadata> input = _session.InputMetadata.First();
@@ -64,6 +65,9 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
     public string ModelId { get; }
 
     public string ExecutionProvider { get; }
+
+    /// <summary>The load-time graph rewrites tried on this model (see <see cref="Models.Graph.ModelRewriter"/>).</summary>
+    public IReadOnlyList<Models.Graph.GraphRewriteResult> Rewrites { get; }
 
     public int Dimension { get; }
 

@@ -152,6 +152,8 @@ internal static class BenchCommand
         Console.WriteLine(string.Format(inv, "speed-up, now against before (same run): {0:0.00}x ({1:0.0} -> {2:0.0} images/s)", c.Speedup, c.Before.ImagesPerSecond, c.Now.ImagesPerSecond));
         Console.WriteLine(string.Format(inv, "compute bound reached: {0:0.00} (model-only {1:0.0} ms per photo, one thread / (wall {2:0.0} ms per photo x {3} cores))",
             c.ComputeBoundFraction, c.ModelOnly.ModelTime.TotalMilliseconds / c.ModelOnly.Images, c.Now.Elapsed.TotalMilliseconds / c.Now.Images, c.Cores));
+        Console.WriteLine(string.Format(inv, "of the CPU this process was given: {0:0.00} (model-only {1:0.0} ms CPU per photo / {2:0.0} ms process CPU per photo; cores used {3:0.00} of {4})",
+            c.CpuBoundFraction, c.ModelOnly.ModelCpuTime.TotalMilliseconds / c.ModelOnly.Images, c.Now.CpuTime.TotalMilliseconds / c.Now.Images, c.Now.CoresUsed, c.Cores));
     }
 
     private static void PrintRecognizers(IReadOnlyList<RecognizerTiming> timings)

@@ -23,6 +23,14 @@ public sealed record PipelineComparison(PipelineRun Before, PipelineRun Now, Pip
         ModelOnly.ModelTime.TotalSeconds / ModelOnly.Images / (Now.Elapsed.TotalSeconds / Now.Images * Cores);
 
     /// <summary>
+    /// The same in CPU time: model-only CPU per photo (thread CPU clock around each run, one photo at a time) over the
+    /// process CPU per photo of <see cref="Now"/>. On a machine shared with other work, where this process gets fewer
+    /// than <see cref="Cores"/> cores, this is the share of the CPU it was given that went into the models.
+    /// </summary>
+    public double CpuBoundFraction =>
+        Now.CpuTime <= TimeSpan.Zero ? 0 : ModelOnly.ModelCpuTime.TotalSeconds / ModelOnly.Images / (Now.CpuTime.TotalSeconds / Now.Images);
+
+    /// <summary>
     /// The three configurations take turns, one pass over the files each per round (after an untimed pass each), so
     /// load from other work on the machine falls on all of them alike.
     /// </summary>
@@ -59,6 +67,7 @@ public sealed record PipelineComparison(PipelineRun Before, PipelineRun Now, Pip
         new(a.Name, a.Parallelism, a.IntraOpThreads, a.Images + b.Images, a.Faces + b.Faces, a.Elapsed + b.Elapsed, a.CpuTime + b.CpuTime, a.Stages + b.Stages)
         {
             ModelTime = a.ModelTime + b.ModelTime,
+            ModelCpuTime = a.ModelCpuTime + b.ModelCpuTime,
         };
 
     private static async Task<PipelineRun> PassAsync(FaceAnalyzer analyzer, IReadOnlyList<string> files, string name, int parallelism, CancellationToken cancellationToken)
@@ -66,7 +75,7 @@ public sealed record PipelineComparison(PipelineRun Before, PipelineRun Now, Pip
         var batch = new BatchAnalyzer(analyzer, parallelism);
         int images = 0, faces = 0;
         var stages = default(StageTimings);
-        TimeSpan model0 = analyzer.ModelTime;
+        TimeSpan model0 = analyzer.ModelTime, modelCpu0 = analyzer.ModelCpuTime;
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         long t0 = Stopwatch.GetTimestamp();
         void Count(ImageResult r)
@@ -96,7 +105,7 @@ public sealed record PipelineComparison(PipelineRun Before, PipelineRun Now, Pip
 
         TimeSpan elapsed = Stopwatch.GetElapsedTime(t0);
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-        return new PipelineRun(name, parallelism, 1, images, faces, elapsed, cpu, stages) { ModelTime = analyzer.ModelTime - model0 };
+        return new PipelineRun(name, parallelism, 1, images, faces, elapsed, cpu, stages) { ModelTime = analyzer.ModelTime - model0, ModelCpuTime = analyzer.ModelCpuTime - modelCpu0 };
     }
 
     private static string Describe(FaceAnalyzerOptions o) =>

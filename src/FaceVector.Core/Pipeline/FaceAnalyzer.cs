@@ -68,6 +68,9 @@ public sealed class FaceAnalyzer : IDisposable
     /// <summary>Time inside detector and recognizer runs since load (not counting YuNet): the model-only work.</summary>
     public TimeSpan ModelTime => ((_detector as ScrfdDetector)?.ModelTime ?? TimeSpan.Zero) + _embedder.ModelTime;
 
+    /// <summary>CPU time of detector and recognizer runs since load (zero where the thread CPU clock is unavailable).</summary>
+    public TimeSpan ModelCpuTime => ((_detector as ScrfdDetector)?.ModelCpuTime ?? TimeSpan.Zero) + _embedder.ModelCpuTime;
+
     /// <summary>The load-time graph rewrites tried on the detector and the recognizer.</summary>
     public IReadOnlyList<Models.Graph.GraphRewriteResult> Rewrites =>
         [.. (_detector as ScrfdDetector)?.Rewrites ?? (_detector as YuNetDetector)?.Rewrites ?? [], .. _embedder.Rewrites];

@@ -70,7 +70,7 @@ internal static class BenchCommand
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos to embed (e.g. faces-dev)", Required = true };
         var processFiles = new Option<int>("--process-files") { Description = "Photos for the process-per-photo measurement (each child loads the models)", DefaultValueFactory = _ => 8 };
         var rounds = new Option<int>("--rounds") { Description = "Passes over the folder for the in-process measurements", DefaultValueFactory = _ => 1 };
-        var recognizersOnly = new Option<bool>("--recognizers-only") { Description = "Only the ms-per-face table of the recognizers (int8, dq, dq rewritten; batch 1 and batched)" };
+        var recognizersOnly = new Option<bool>("--recognizers-only") { Description = "Only the ms-per-face table of the recognizers (int8, dq, dq rewritten, dq rewritten with --flip; batch 1 and batched)" };
         var command = new Command("embed", "Milliseconds per face of the recognizers (int8, dq, dq rewritten; batch 1 and batched), then images/s of bulk embedding against one photo at a time: a process per photo, one process looping, and one process with every core busy.") { images, processFiles, rounds, recognizersOnly };
         models.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -159,17 +159,18 @@ internal static class BenchCommand
     private static void PrintRecognizers(IReadOnlyList<RecognizerTiming> timings)
     {
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{"recognizer",-40} {"model",-28} {"batch 1",8} {"batched",8} {"x int8",7}");
+        Console.WriteLine($"{"recognizer",-40} {"model",-28} {"batch 1",8} {"batched",8} {"x int8",7} {"wall b1",8}");
         double? int8 = timings.FirstOrDefault(t => t.ModelId.StartsWith("w600k_mbf_int8", StringComparison.Ordinal))?.Batch1MsPerFace;
         foreach (RecognizerTiming t in timings)
         {
             double best = Math.Min(t.Batch1MsPerFace, t.BatchedMsPerFace ?? double.MaxValue);
             string batched = t.BatchedMsPerFace is double b ? b.ToString("0.00", inv) : "n/a";
             string ratio = int8 is double i ? (i / best).ToString("0.00", inv) : "-";
-            Console.WriteLine(string.Format(inv, "{0,-40} {1,-28} {2,8:0.00} {3,8} {4,7}", t.Name, t.ModelId, t.Batch1MsPerFace, batched, ratio));
+            Console.WriteLine(string.Format(inv, "{0,-40} {1,-28} {2,8:0.00} {3,8} {4,7} {5,8:0.00}", t.Name, t.ModelId, t.Batch1MsPerFace, batched, ratio, t.Batch1WallMsPerFace));
         }
 
-        Console.WriteLine("ms per face, one thread; batched = up to 32 faces per run (n/a: results would depend on batch-mates); x int8 = int8 batch 1 / best of the row");
+        Console.WriteLine("CPU ms per face (thread CPU clock), one thread; batched = up to 4 faces per run (the default; larger batches are slower on CPU) (n/a: results would depend on batch-mates);");
+        Console.WriteLine("x int8 = int8 batch 1 / best of the row; wall b1 = wall ms per face at batch 1 (inflated when other work shares the cores)");
         Console.WriteLine();
     }
 

@@ -113,12 +113,14 @@ public sealed record PipelineComparison(PipelineRun Before, PipelineRun Now, Pip
 }
 
 /// <summary>One recognizer configuration measured per face.</summary>
-/// <param name="BatchedMsPerFace">Null when the model cannot be batched without changing its results (dynamic int8).</param>
-public sealed record RecognizerTiming(string Name, string ModelId, int BatchSize, double Batch1MsPerFace, double? BatchedMsPerFace);
+/// <param name="Batch1MsPerFace">CPU milliseconds per face (thread CPU clock; wall time where that clock is unavailable), face by face.</param>
+/// <param name="BatchedMsPerFace">The same in batches; null when the model cannot be batched without changing its results (dynamic int8).</param>
+/// <param name="Batch1WallMsPerFace">Wall milliseconds per face, face by face (inflated when other work shares the cores).</param>
+public sealed record RecognizerTiming(string Name, string ModelId, int BatchSize, double Batch1MsPerFace, double? BatchedMsPerFace, double Batch1WallMsPerFace);
 
 /// <summary>
 /// Milliseconds per face of recognizers on the same aligned faces, in one run: each model once face by face and
-/// once in batches of up to 32 (one thread, sequential, graph optimisation ALL).
+/// once in batches of the recognizer's size (4; one thread, sequential, graph optimisation ALL).
 /// </summary>
 public static class RecognizerBenchmark
 {
@@ -128,20 +130,21 @@ public static class RecognizerBenchmark
         using (faces)
         {
             log?.Invoke($"{faces.Count} aligned faces");
-            var configs = new List<(string Name, string File, bool Rewrites)>
+            var configs = new List<(string Name, string File, bool Rewrites, bool Flip)>
             {
-                ("int8 (as in the file)", "w600k_mbf_int8.onnx", false),
-                ("dq (as in the file)", "w600k_mbf_dq.onnx", false),
-                ("dq rewritten (PRelu -> Mul/Relu/Add)", "w600k_mbf_dq.onnx", true),
+                ("int8 (as in the file)", "w600k_mbf_int8.onnx", false, false),
+                ("dq (as in the file)", "w600k_mbf_dq.onnx", false, false),
+                ("dq rewritten (PRelu -> Mul/Relu/Add)", "w600k_mbf_dq.onnx", true, false),
+                ("dq rewritten, --flip (face + mirror)", "w600k_mbf_dq.onnx", true, true),
             };
             var embedders = new List<(string Name, ArcFaceEmbedder Embedder)>();
             try
             {
-                foreach ((string name, string file, bool rewrites) in configs)
+                foreach ((string name, string file, bool rewrites, bool flip) in configs)
                 {
                     try
                     {
-                        embedders.Add((name, new ArcFaceEmbedder(models.Locate(file), runtime: new OnnxRuntimeOptions(GraphRewrites: rewrites))));
+                        embedders.Add((name, new ArcFaceEmbedder(models.Locate(file), new ArcFaceOptions(Flip: flip), new OnnxRuntimeOptions(GraphRewrites: rewrites))));
                     }
                     catch (ModelNotFoundException)
                     {
@@ -152,23 +155,26 @@ public static class RecognizerBenchmark
                 // Every configuration takes its turn in each round, so load from other work falls on all alike.
                 var single = new double[embedders.Count];
                 var batched = new double[embedders.Count];
+                var wall = new double[embedders.Count];
                 for (int r = -1; r < Math.Max(1, rounds); r++)
                 {
                     log?.Invoke(r < 0 ? "warm-up" : $"round {r + 1}");
                     for (int i = 0; i < embedders.Count; i++)
                     {
                         ArcFaceEmbedder e = embedders[i].Embedder;
-                        double one = Measure(e, faces, 1), many = e.BatchSize > 1 ? Measure(e, faces, e.BatchSize) : 0;
+                        (double one, double oneWall) = Measure(e, faces, 1);
+                        double many = e.BatchSize > 1 ? Measure(e, faces, e.BatchSize).Cpu : 0;
                         if (r >= 0)
                         {
                             single[i] += one;
                             batched[i] += many;
+                            wall[i] += oneWall;
                         }
                     }
                 }
 
                 int n = Math.Max(1, rounds);
-                return [.. embedders.Select((e, i) => new RecognizerTiming(e.Name, e.Embedder.ModelId, e.Embedder.BatchSize, single[i] / n, e.Embedder.BatchSize > 1 ? batched[i] / n : null))];
+                return [.. embedders.Select((e, i) => new RecognizerTiming(e.Name, e.Embedder.ModelId, e.Embedder.BatchSize, single[i] / n, e.Embedder.BatchSize > 1 ? batched[i] / n : null, wall[i] / n))];
             }
             finally
             {
@@ -181,10 +187,10 @@ public static class RecognizerBenchmark
     }
 
     // Copies faces into a batch buffer per run, as the pipeline does, and times the recognizer over all of them.
-    private static double Measure(ArcFaceEmbedder embedder, AlignedFaces faces, int batch)
+    private static (double Cpu, double Wall) Measure(ArcFaceEmbedder embedder, AlignedFaces faces, int batch)
     {
         const int plane = 3 * Alignment.FaceAligner.Size * Alignment.FaceAligner.Size;
-        long t0 = Stopwatch.GetTimestamp();
+        long t0 = Stopwatch.GetTimestamp(), cpu0 = ThreadCpuClock.Nanoseconds();
         for (int start = 0; start < faces.Count; start += batch)
         {
             int n = Math.Min(batch, faces.Count - start);
@@ -193,7 +199,9 @@ public static class RecognizerBenchmark
             embedder.Embed(part);
         }
 
-        return Stopwatch.GetElapsedTime(t0).TotalMilliseconds / faces.Count;
+        double wallMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds / faces.Count;
+        long cpuNs = ThreadCpuClock.Nanoseconds() - cpu0;
+        return (cpuNs > 0 ? cpuNs / 1e6 / faces.Count : wallMs, wallMs);
     }
 
     private static AlignedFaces AlignFaces(ModelDirectory models, IReadOnlyList<string> files)

@@ -19,7 +19,7 @@ public sealed class BatchAnalyzer(FaceAnalyzer analyzer, int parallelism = 0)
     /// Faces per recognizer run when the faces of several photos in flight are embedded together; 0 embeds each
     /// photo's faces on its own worker. Only used when the recognizer is batch-invariant.
     /// </summary>
-    public int CrossPhotoBatch { get; init; } = 32;
+    public int CrossPhotoBatch { get; init; } = 4;
 
     /// <summary>Results in completion order.</summary>
     public IAsyncEnumerable<ImageResult> AnalyzeAsync(IEnumerable<string> files, bool embed = true, CancellationToken cancellationToken = default) =>

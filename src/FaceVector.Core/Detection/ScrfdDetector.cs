@@ -94,10 +94,10 @@ public sealed class ScrfdDetector : IFaceDetector
             }
 
             using OrtValue input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, length), [1, 3, height, width]);
-            long modelStart = Stopwatch.GetTimestamp(), cpuStart = Benchmarks.ThreadCpuClock.Nanoseconds();
+            long modelStart = Stopwatch.GetTimestamp(), cpuStart = FaceVector.Core.Diagnostics.ThreadCpuClock.Nanoseconds();
             using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [_inputName], [input], _session.OutputNames);
             Interlocked.Add(ref _modelTicks, Stopwatch.GetTimestamp() - modelStart);
-            Interlocked.Add(ref _modelCpuNanoseconds, Benchmarks.ThreadCpuClock.Nanoseconds() - cpuStart);
+            Interlocked.Add(ref _modelCpuNanoseconds, FaceVector.Core.Diagnostics.ThreadCpuClock.Nanoseconds() - cpuStart);
             List<FaceDetection> candidates = Decode(outputs, width, height, scaleX, scaleY);
             return NonMaxSuppression.Apply(candidates, _options.NmsThreshold, pixelInclusive: true);
         }

@@ -184,10 +184,10 @@ public sealed class ArcFaceEmbedder : IFaceEmbedder
             int n = Math.Min(batch, count - start);
             using OrtValue input = OrtValue.CreateTensorValueFromMemory(
                 OrtMemoryInfo.DefaultInstance, tensor.AsMemory(start * Plane, n * Plane), [n, 3, FaceAligner.Size, FaceAligner.Size]);
-            long modelStart = Stopwatch.GetTimestamp(), cpuStart = Benchmarks.ThreadCpuClock.Nanoseconds();
+            long modelStart = Stopwatch.GetTimestamp(), cpuStart = FaceVector.Core.Diagnostics.ThreadCpuClock.Nanoseconds();
             using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, [_inputName], [input], [_outputName]);
             Interlocked.Add(ref _modelTicks, Stopwatch.GetTimestamp() - modelStart);
-            Interlocked.Add(ref _modelCpuNanoseconds, Benchmarks.ThreadCpuClock.Nanoseconds() - cpuStart);
+            Interlocked.Add(ref _modelCpuNanoseconds, FaceVector.Core.Diagnostics.ThreadCpuClock.Nanoseconds() - cpuStart);
             ReadOnlySpan<float> data = outputs[0].GetTensorDataAsSpan<float>();
             int dim = data.Length / n;
             for (int i = 0; i < n; i++)

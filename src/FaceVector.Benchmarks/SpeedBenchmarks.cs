@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using FaceVector.Core.Detection;
+using FaceVector.Core.Diagnostics;
 using FaceVector.Core.Imaging;
 using FaceVector.Core.Models;
 using FaceVector.Core.Pipeline;
 using FaceVector.Core.Recognition;
 
-namespace FaceVector.Core.Benchmarks;
+namespace FaceVector.Benchmarks;
 
 /// <summary>The search pipeline with today's defaults against the defaults before, and the compute bound, from one run.</summary>
 /// <param name="Before">int8 recognizer, fixed 640 letterbox, graphs as in the files, each photo's faces embedded on its own worker.</param>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace FaceVector.Core.Benchmarks;
+namespace FaceVector.Core.Diagnostics;
 
 /// <summary>
 /// CPU time of the calling thread (Linux clock_gettime(CLOCK_THREAD_CPUTIME_ID), a vDSO call). Model runs use one

@@ -190,7 +190,7 @@ public static class RecognizerBenchmark
     // Copies faces into a batch buffer per run, as the pipeline does, and times the recognizer over all of them.
     private static (double Cpu, double Wall) Measure(ArcFaceEmbedder embedder, AlignedFaces faces, int batch)
     {
-        const int plane = 3 * Alignment.FaceAligner.Size * Alignment.FaceAligner.Size;
+        const int plane = 3 * Core.Alignment.FaceAligner.Size * Core.Alignment.FaceAligner.Size;
         long t0 = Stopwatch.GetTimestamp(), cpu0 = ThreadCpuClock.Nanoseconds();
         for (int start = 0; start < faces.Count; start += batch)
         {

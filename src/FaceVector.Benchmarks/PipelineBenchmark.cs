@@ -8,6 +8,12 @@ public sealed record PipelineRun(string Name, int Parallelism, int IntraOpThread
 {
     public double ImagesPerSecond => Images / Elapsed.TotalSeconds;
 
+    /// <summary>Time inside the detector's and recognizer's runs during the measurement (all threads).</summary>
+    public TimeSpan ModelTime { get; init; }
+
+    /// <summary>CPU time of the detector's and recognizer's runs during the measurement (thread CPU clock).</summary>
+    public TimeSpan ModelCpuTime { get; init; }
+
     /// <summary>Average number of cores kept busy (process CPU time / wall time).</summary>
     public double CoresUsed => CpuTime.TotalSeconds / Elapsed.TotalSeconds;
 }

@@ -64,8 +64,11 @@ public static class ProcessPerImage
             "embed", file, "--json", "--models", options.Models.Path,
             "--min-face", options.MinFaceSize.ToString(inv), "--max-pixels", options.Loader.MaxPixels.ToString(inv),
             "--intra-op-threads", options.Runtime.IntraOpThreads.ToString(inv), "--provider", options.Runtime.ExecutionProvider,
+            "--detection-size", options.DetectionSize.ToString(inv), "--detection-sizing", options.DetectionSizing.ToString(),
         ];
         return args
+            .Concat(options.Flip ? ["--flip"] : [])
+            .Concat(options.Runtime.GraphRewrites ? [] : ["--no-graph-rewrites"])
             .Concat(options.Detector is { } d ? ["--detector", d] : [])
             .Concat(options.Recognizer is { } r ? ["--recognizer", r] : []);
     }

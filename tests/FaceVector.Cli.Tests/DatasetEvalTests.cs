@@ -31,7 +31,7 @@ public sealed class DatasetEvalTests(DatasetEvalFixture fixture) : IClassFixture
     public void Json_has_the_documented_keys_with_sane_values()
     {
         JsonElement r = fixture.Json.Json();
-        Assert.StartsWith("w600k_mbf_int8@", r.GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("w600k_mbf_dq@", r.GetProperty("model").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("scrfd_det_500m@", r.GetProperty("detector").GetString(), StringComparison.Ordinal);
         Assert.Equal(17, r.GetProperty("identity_count").GetInt32());
         Assert.InRange(r.GetProperty("eer").GetDouble(), 0, 0.1);

@@ -90,7 +90,7 @@ public sealed class IndexCommandTests : IDisposable
         using JsonDocument doc = JsonDocument.Parse(stats.Stdout);
         Assert.True(doc.RootElement.GetProperty("faces").GetInt64() >= 8);
         Assert.True(doc.RootElement.GetProperty("images").GetInt32() >= 8);
-        Assert.StartsWith("w600k_mbf_int8@", doc.RootElement.GetProperty("model").GetString());
+        Assert.StartsWith("w600k_mbf_dq@", doc.RootElement.GetProperty("model").GetString());
 
         var report = await FaceVectorProcess.RunAsync(["ingest", "report", "--db", Db, "--json"]);
         using JsonDocument r = JsonDocument.Parse(report.Stdout);
@@ -109,10 +109,10 @@ public sealed class IndexCommandTests : IDisposable
         string models = Path.Combine(_dir, "models");
         Directory.CreateDirectory(models);
         File.Copy(Path.Combine(TestData.ModelsPath, "scrfd_det_500m.onnx"), Path.Combine(models, "scrfd_det_500m.onnx"));
-        File.Copy(Path.Combine(TestData.ModelsPath, "w600k_mbf_int8.onnx"), Path.Combine(models, "other_recognizer.onnx"));
+        File.Copy(Path.Combine(TestData.ModelsPath, "w600k_mbf_dq.onnx"), Path.Combine(models, "other_recognizer.onnx"));
         var query = await FaceVectorProcess.RunAsync(["query", "--query", TestData.FacesDevFile("amy/amy1.png"), "--db", Db, "--models", models, "--recognizer", "other_recognizer.onnx"]);
         Assert.Equal(2, query.ExitCode);
-        Assert.Contains("w600k_mbf_int8", query.Stderr);
+        Assert.Contains("w600k_mbf_dq", query.Stderr);
         Assert.Contains("other_recognizer", query.Stderr);
     }
 

@@ -68,7 +68,7 @@ public sealed class PairEvalTests(PairBenchmarkFixture fixture) : IClassFixture<
     public void Round_trip_on_faces_dev_is_accurate_and_finds_every_face()
     {
         JsonElement r = fixture.Benchmark.Json();
-        Assert.StartsWith("w600k_mbf_int8@", r.GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("w600k_mbf_dq@", r.GetProperty("model").GetString(), StringComparison.Ordinal);
         Assert.Equal(200, r.GetProperty("pair_count").GetInt32());
         Assert.Equal(2, r.GetProperty("fold_count").GetInt32());
         Assert.InRange(r.GetProperty("accuracy").GetDouble(), 0.9, 1);

@@ -126,7 +126,12 @@ public sealed class AnalyzeCommandTests
         var run = await FaceVectorProcess.RunAsync(["models", "list"]);
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("w600k_mbf_int8.onnx", run.Stdout);
+        Assert.Contains("w600k_mbf_dq.onnx", run.Stdout);
         Assert.Contains("sha256 ok", run.Stdout);
+        // The load-time rewrites each model gets, checked as at load: PRelu on dq, the head merge on SCRFD.
+        Assert.Contains("prelu-relu (34 site(s)", run.Stdout);
+        Assert.Contains("conv-merge (3 site(s)", run.Stdout);
+        Assert.Contains("prelu-relu not applied", run.Stdout);
         Assert.Contains("non-commercial", run.Stdout);
         Assert.Contains("MIT", run.Stdout);
     }

@@ -81,7 +81,7 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
         await page.ClickAsync(".tab[data-view='index-view']");
         await page.WaitForSelectorAsync("#failures tbody tr");
         string stats = await page.InnerTextAsync("#stats");
-        Assert.Contains("w600k_mbf_int8", stats, StringComparison.Ordinal);
+        Assert.Contains("w600k_mbf_dq", stats, StringComparison.Ordinal);
         Assert.Contains("manifest.tsv", await page.InnerTextAsync("#failures"), StringComparison.Ordinal);
         await ScreenshotAsync(page, "index-view.png");
     }

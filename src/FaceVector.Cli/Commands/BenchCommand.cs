@@ -87,12 +87,19 @@ internal static class BenchCommand
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos to embed (e.g. faces-dev)", Required = true };
         var processFiles = new Option<int>("--process-files") { Description = "Photos for the process-per-photo measurement (each child loads the models)", DefaultValueFactory = _ => 8 };
         var rounds = new Option<int>("--rounds") { Description = "Passes over the folder for the in-process measurements", DefaultValueFactory = _ => 1 };
-        var command = new Command("embed", "Images/s of bulk embedding against one photo at a time: a process per photo, one process looping, and one process with every core busy.") { images, processFiles, rounds };
+        var recognizersOnly = new Option<bool>("--recognizers-only") { Description = "Only the ms-per-face table of the recognizers (int8, dq, dq rewritten, dq rewritten with --flip; batch 1 and batched)" };
+        var command = new Command("embed", "Milliseconds per face of the recognizers (int8, dq, dq rewritten; batch 1 and batched), then images/s of bulk embedding against one photo at a time: a process per photo, one process looping, and one process with every core busy.") { images, processFiles, rounds, recognizersOnly };
         models.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             FaceAnalyzerOptions options = models.ToAnalyzerOptions(parse);
             List<string> files = ImageFiles(parse.GetValue(images)!);
+            PrintRecognizers(RecognizerBenchmark.Run(options.Models, files, Math.Max(1, parse.GetValue(rounds)), m => Console.Error.WriteLine(m)));
+            if (parse.GetValue(recognizersOnly))
+            {
+                return 0;
+            }
+
             int cores = parse.GetValue(models.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
             int spawned = Math.Clamp(parse.GetValue(processFiles), 1, files.Count);
             Console.WriteLine($"{files.Count} files ({spawned} for the process-per-photo run), {parse.GetValue(rounds)} round(s), {Environment.ProcessorCount} cores");
@@ -117,18 +124,71 @@ internal static class BenchCommand
         var models = new ModelOptions();
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos to run (e.g. faces-dev)", Required = true };
         var rounds = new Option<int>("--rounds") { Description = "Passes over the folder per configuration", DefaultValueFactory = _ => 1 };
-        var command = new Command("pipeline", "Images/s of the one-shot search pipeline against a naive one-image-at-a-time, single-threaded baseline, with the time per stage.") { images, rounds };
+        var threading = new Option<bool>("--threading") { Description = "Also compare threading layouts (one image at a time, intra-op threads, images in flight)" };
+        var threadingOnly = new Option<bool>("--threading-only") { Description = "Only the threading comparison (the benchmark before the new defaults)" };
+        var command = new Command("pipeline", "Images/s of the one-shot search pipeline with the current defaults against the defaults before (int8, fixed 640, per-photo embedding) in the same run, and the fraction of the compute bound reached; --threading adds the threading layouts.") { images, rounds, threading, threadingOnly };
         models.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             FaceAnalyzerOptions options = models.ToAnalyzerOptions(parse);
             List<string> files = ImageFiles(parse.GetValue(images)!);
             Console.WriteLine($"{files.Count} files, {parse.GetValue(rounds)} round(s), {Environment.ProcessorCount} cores");
+            if (!parse.GetValue(threadingOnly))
+            {
+                PipelineComparison comparison = await PipelineComparison.RunAsync(options, files, parse.GetValue(rounds), parse.GetValue(models.Threads), m => Console.Error.WriteLine(m), ct);
+                PrintComparison(comparison);
+                if (!parse.GetValue(threading))
+                {
+                    return 0;
+                }
+            }
+
             PipelineBenchmarkResult result = await PipelineBenchmark.RunAsync(options, files, parse.GetValue(rounds), parse.GetValue(models.Threads), m => Console.Error.WriteLine(m), ct);
             Print(result);
             return 0;
         });
         return command;
+    }
+
+    private static void PrintComparison(PipelineComparison c)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        PrintRuns([c.Before, c.Now, c.ModelOnly], c.Before);
+        Console.WriteLine();
+        Console.WriteLine("time per stage (sum over images, ms per image):");
+        Console.WriteLine($"{"configuration",-52} {"decode",7} {"detect",7} {"align",7} {"embed",7} {"model",7}");
+        foreach (PipelineRun run in new[] { c.Before, c.Now, c.ModelOnly })
+        {
+            double n = Math.Max(1, run.Images);
+            StageTimings s = run.Stages;
+            Console.WriteLine(string.Format(inv, "{0,-52} {1,7:0.0} {2,7:0.0} {3,7:0.0} {4,7:0.0} {5,7:0.0}",
+                run.Name, s.Decode.TotalMilliseconds / n, s.Detect.TotalMilliseconds / n, s.Align.TotalMilliseconds / n, s.Embed.TotalMilliseconds / n, run.ModelTime.TotalMilliseconds / n));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Format(inv, "speed-up, now against before (same run): {0:0.00}x ({1:0.0} -> {2:0.0} images/s)", c.Speedup, c.Before.ImagesPerSecond, c.Now.ImagesPerSecond));
+        Console.WriteLine(string.Format(inv, "compute bound reached: {0:0.00} (model-only {1:0.0} ms per photo, one thread / (wall {2:0.0} ms per photo x {3} cores))",
+            c.ComputeBoundFraction, c.ModelOnly.ModelTime.TotalMilliseconds / c.ModelOnly.Images, c.Now.Elapsed.TotalMilliseconds / c.Now.Images, c.Cores));
+        Console.WriteLine(string.Format(inv, "of the CPU this process was given: {0:0.00} (model-only {1:0.0} ms CPU per photo / {2:0.0} ms process CPU per photo; cores used {3:0.00} of {4})",
+            c.CpuBoundFraction, c.ModelOnly.ModelCpuTime.TotalMilliseconds / c.ModelOnly.Images, c.Now.CpuTime.TotalMilliseconds / c.Now.Images, c.Now.CoresUsed, c.Cores));
+    }
+
+    private static void PrintRecognizers(IReadOnlyList<RecognizerTiming> timings)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{"recognizer",-40} {"model",-28} {"batch 1",8} {"batched",8} {"x int8",7} {"wall b1",8}");
+        double? int8 = timings.FirstOrDefault(t => t.ModelId.StartsWith("w600k_mbf_int8", StringComparison.Ordinal))?.Batch1MsPerFace;
+        foreach (RecognizerTiming t in timings)
+        {
+            double best = Math.Min(t.Batch1MsPerFace, t.BatchedMsPerFace ?? double.MaxValue);
+            string batched = t.BatchedMsPerFace is double b ? b.ToString("0.00", inv) : "n/a";
+            string ratio = int8 is double i ? (i / best).ToString("0.00", inv) : "-";
+            Console.WriteLine(string.Format(inv, "{0,-40} {1,-28} {2,8:0.00} {3,8} {4,7} {5,8:0.00}", t.Name, t.ModelId, t.Batch1MsPerFace, batched, ratio, t.Batch1WallMsPerFace));
+        }
+
+        Console.WriteLine("CPU ms per face (thread CPU clock), one thread; batched = up to 4 faces per run (the default; larger batches are slower on CPU) (n/a: results would depend on batch-mates);");
+        Console.WriteLine("x int8 = int8 batch 1 / best of the row; wall b1 = wall ms per face at batch 1 (inflated when other work shares the cores)");
+        Console.WriteLine();
     }
 
     private static void Print(PipelineBenchmarkResult result)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FaceVector.Core.Models;
+using FaceVector.Core.Models.Graph;
 using FaceAnalyzerDefaults = FaceVector.Core.Pipeline.FaceAnalyzerOptions;
 
 namespace FaceVector.Cli.Commands;
@@ -32,6 +33,7 @@ internal static class ModelsCommand
                 Console.WriteLine($"  sha256  {sha} ({check})");
                 Console.WriteLine($"  role    {known?.Role.ToString() ?? "unknown"}{threshold}: {known?.Description ?? "not in FaceVector's catalog"}");
                 Console.WriteLine($"  licence {known?.Licence ?? "unknown: check the model's source"}");
+                Console.WriteLine($"  rewrites {DescribeRewrites(file)}");
             }
 
             Console.WriteLine($"default detector: {ModelCatalog.DefaultDetector}; default recognizer: {ModelCatalog.DefaultRecognizer}");
@@ -100,5 +102,34 @@ internal static class ModelsCommand
         var models = new Command("models", "List, check or download face models.") { list, check, pull };
         models.Add(dirOption);
         return models;
+    }
+
+    /// <summary>The load-time graph rewrites for a model, each checked against the original graph as at load.</summary>
+    private static string DescribeRewrites(string file)
+    {
+        try
+        {
+            if (ModelRewriter.Inspect(file).Count == 0)
+            {
+                return "none apply";
+            }
+
+            var quiet = OnnxSessionFactory.Warning;
+            OnnxSessionFactory.Warning = _ => { };
+            try
+            {
+                OpenedSession opened = OnnxSessionFactory.Open(file, OnnxRuntimeOptions.Default);
+                opened.Session.Dispose();
+                return string.Join("; ", opened.Rewrites);
+            }
+            finally
+            {
+                OnnxSessionFactory.Warning = quiet;
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return "cannot be read: " + ex.Message.Split('\n')[0];
+        }
     }
 }

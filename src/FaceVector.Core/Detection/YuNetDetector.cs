@@ -26,7 +26,8 @@ public sealed class YuNetDetector : IFaceDetector
     public YuNetDetector(string modelPath, YuNetOptions? options = null, OnnxRuntimeOptions? runtime = null, SessionOptions? sessionOptions = null)
     {
         _options = options ?? new YuNetOptions();
-        (_session, ExecutionProvider) = OnnxSessionFactory.Create(modelPath, runtime ?? OnnxRuntimeOptions.Default, sessionOptions);
+        OpenedSession opened = OnnxSessionFactory.Open(modelPath, runtime ?? OnnxRuntimeOptions.Default, sessionOptions);
+        (_session, ExecutionProvider, Rewrites) = (opened.Session, opened.Provider, opened.Rewrites);
         ModelName = Path.GetFileName(modelPath);
         KeyValuePair<string, NodeMetadata> input = _session.InputMetadata.First();
         _inputName = input.Key;
@@ -48,6 +49,9 @@ public sealed class YuNetDetector : IFaceDetector
     public string ModelName { get; }
 
     public string ExecutionProvider { get; }
+
+    /// <summary>The load-time graph rewrites tried on this model (see <see cref="Models.Graph.ModelRewriter"/>).</summary>
+    public IReadOnlyList<Models.Graph.GraphRewriteResult> Rewrites { get; }
 
     public IReadOnlyList<FaceDetection> Detect(RgbImage image)
     {

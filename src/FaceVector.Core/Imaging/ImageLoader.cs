@@ -102,6 +102,16 @@ public sealed class ImageLoader
 
         try
         {
+            if (HasNoAlpha(format, header))
+            {
+                // No alpha to flatten: decode straight to RGB bytes (JPEG, the common case), one copy, no per-pixel pass.
+                using Image<Rgb24> rgb = Image.Load<Rgb24>(_configuration, bytes);
+                rgb.Mutate(x => x.AutoOrient());
+                var rgbBytes = new byte[checked(rgb.Width * rgb.Height * 3)];
+                rgb.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Rgb24>(rgbBytes.AsSpan()));
+                return new LoadedImage(new RgbImage(rgb.Width, rgb.Height, rgbBytes), format.Name, sha256);
+            }
+
             // Rgba32 keeps alpha so it can be flattened onto white; every other layout (gray, palette, 16-bit,
             // CMYK/YCCK) is converted by the decoder.
             using Image<Rgba32> image = Image.Load<Rgba32>(_configuration, bytes);
@@ -113,6 +123,11 @@ public sealed class ImageLoader
             throw new ImageLoadException(source, ImageLoadFailure.Corrupt, $"{format.Name} data cannot be decoded: {ex.Message}", ex);
         }
     }
+
+    // JPEG has no alpha channel; other formats say so in their header when they know.
+    private static bool HasNoAlpha(IImageFormat format, IImageInfo header) =>
+        format is SixLabors.ImageSharp.Formats.Jpeg.JpegFormat
+        || header.PixelType?.AlphaRepresentation == PixelAlphaRepresentation.None;
 
     private static RgbImage ToRgb(Image<Rgba32> image)
     {

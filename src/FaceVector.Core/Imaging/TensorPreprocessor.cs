@@ -48,6 +48,24 @@ public static class TensorPreprocessor
         return scale;
     }
 
+    /// <summary>
+    /// Resizes <paramref name="image"/> to exactly <paramref name="resizedWidth"/>x<paramref name="resizedHeight"/>
+    /// (1:1 when that is its own size), places it top-left in a <paramref name="width"/>x<paramref name="height"/>
+    /// plane filled with pixel value 0. Returns the vertical scale (resized / original), as the square letterbox does.
+    /// </summary>
+    public static float Letterbox(RgbImage image, int resizedWidth, int resizedHeight, int width, int height, PixelNormalization norm, Span<float> chw)
+    {
+        int plane = width * height;
+        if (chw.Length < plane * 3 || resizedWidth > width || resizedHeight > height)
+        {
+            throw new ArgumentException("Tensor buffer too small.", nameof(chw));
+        }
+
+        chw[..(plane * 3)].Fill(norm.Apply(0));
+        ResizeBilinear(image, resizedWidth, resizedHeight, width, norm, chw, plane);
+        return (float)resizedHeight / image.Height;
+    }
+
     private static void ResizeBilinear(RgbImage image, int newW, int newH, int stride, PixelNormalization norm, Span<float> chw, int plane)
     {
         int srcW = image.Width, srcH = image.Height;

@@ -42,7 +42,7 @@ public static class ModelCatalog
     public const float UnknownModelThreshold = 0.5f;
 
     public const string DefaultDetector = "scrfd_det_500m.onnx";
-    public const string DefaultRecognizer = "w600k_mbf_int8.onnx";
+    public const string DefaultRecognizer = "w600k_mbf_dq.onnx";
 
     public static IReadOnlyList<KnownModel> Models { get; } =
     [
@@ -57,6 +57,8 @@ public static class ModelCatalog
         new("det_10g.onnx", ModelRole.Detector, "SCRFD-10G face detector (buffalo_l)", InsightFaceLicence, Family: DetectorFamily.Scrfd),
         new("face_detection_yunet_2023mar.onnx", ModelRole.Detector, "YuNet face detector, 5 keypoints (OpenCV model zoo)", "MIT",
             "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4", DetectorFamily.YuNet),
+        new("w600k_mbf_dq.onnx", ModelRole.Recognizer, "ArcFace MobileFaceNet, WebFace600K, int8 weights dequantized to fp32 (from w600k_mbf_int8): batch-invariant", InsightFaceLicence,
+            "c7210f761e9aae66093a43073e120bb323c09c33ee80811315f9ea4d6e02ab90", RecommendedThreshold: 0.33f),
         new("w600k_mbf_int8.onnx", ModelRole.Recognizer, "ArcFace MobileFaceNet, WebFace600K, dynamic int8 (from buffalo_s w600k_mbf)", InsightFaceLicence,
             "7caa7fb0ad6c37b33e6c59f6411084b487aaabd596bba645d2cce391a5871120", RecommendedThreshold: 0.33f),
         new("w600k_mbf.onnx", ModelRole.Recognizer, "ArcFace MobileFaceNet, WebFace600K, fp32 (buffalo_s, buffalo_sc)", InsightFaceLicence,

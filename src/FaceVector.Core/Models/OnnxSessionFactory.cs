@@ -1,3 +1,4 @@
+using FaceVector.Core.Models.Graph;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FaceVector.Core.Models;
@@ -8,15 +9,32 @@ namespace FaceVector.Core.Models;
 /// throughput comes from running different images on different cores instead.
 /// </param>
 /// <param name="ExecutionProvider">"cpu" (default) or "cuda"; CUDA falls back to CPU when this build lacks it.</param>
-public sealed record OnnxRuntimeOptions(int IntraOpThreads = 1, string ExecutionProvider = "cpu")
+/// <param name="GraphRewrites">
+/// Apply the exact load-time graph rewrites (<see cref="ModelRewriter"/>): each is checked against the original
+/// graph at load and dropped with a warning when its outputs differ. False runs the file's graph as it is.
+/// </param>
+public sealed record OnnxRuntimeOptions(int IntraOpThreads = 1, string ExecutionProvider = "cpu", bool GraphRewrites = true)
 {
     public static OnnxRuntimeOptions Default { get; } = new();
 }
 
+/// <summary>A session with what was learned while opening it.</summary>
+/// <param name="Rewrites">The graph rewrites tried on the model (applied or not, with the reason).</param>
+public sealed record OpenedSession(InferenceSession Session, string Provider, IReadOnlyList<GraphRewriteResult> Rewrites);
+
 /// <summary>Creates sessions once per model file and reports which execution provider is in use.</summary>
 public static class OnnxSessionFactory
 {
+    /// <summary>Where rejected rewrites are reported (standard error unless a host redirects it).</summary>
+    public static Action<string> Warning { get; set; } = message => Console.Error.WriteLine(message);
+
     public static (InferenceSession Session, string Provider) Create(string modelPath, OnnxRuntimeOptions options, SessionOptions? sessionOptions = null)
+    {
+        OpenedSession opened = Open(modelPath, options, sessionOptions);
+        return (opened.Session, opened.Provider);
+    }
+
+    public static OpenedSession Open(string modelPath, OnnxRuntimeOptions options, SessionOptions? sessionOptions = null)
     {
         if (!File.Exists(modelPath))
         {
@@ -48,7 +66,18 @@ public static class OnnxSessionFactory
 
         try
         {
-            return (new InferenceSession(modelPath, so), provider);
+            if (!options.GraphRewrites)
+            {
+                return new OpenedSession(new InferenceSession(modelPath, so), provider, []);
+            }
+
+            (InferenceSession session, IReadOnlyList<GraphRewriteResult> rewrites) = ModelRewriter.Open(modelPath, bytes => new InferenceSession(bytes, so));
+            foreach (GraphRewriteResult rejected in rewrites.Where(r => !r.Applied))
+            {
+                Warning($"warning: {Path.GetFileName(modelPath)}: graph rewrite {rejected.Name} not applied, the original graph is used: {rejected.Rejection}");
+            }
+
+            return new OpenedSession(session, provider, rewrites);
         }
         catch (OnnxRuntimeException ex)
         {

@@ -23,14 +23,20 @@ public sealed class FaceAnalyzer : IDisposable
         Loader = new ImageLoader(Options.Loader);
         DetectorPath = Options.Detector is null ? Options.Models.LocateFirst(FaceAnalyzerOptions.DefaultDetectors) : Options.Models.Locate(Options.Detector);
         RecognizerPath = Options.Recognizer is null ? Options.Models.LocateFirst(FaceAnalyzerOptions.DefaultRecognizers) : Options.Models.Locate(Options.Recognizer);
+        if (Options.Recognizer is null && !string.Equals(Path.GetFileName(RecognizerPath), ModelCatalog.DefaultRecognizer, StringComparison.OrdinalIgnoreCase))
+        {
+            // Packs from 'models pull' carry insightface's own recognizer, not the dequantized default.
+            OnnxSessionFactory.Warning($"note: the default recognizer {ModelCatalog.DefaultRecognizer} is not in {Options.Models.Path}; using {Path.GetRelativePath(Options.Models.Path, RecognizerPath)} instead (its vectors are a different model: collections made with one refuse the other)");
+        }
+
         _detector = ModelCatalog.DetectorFamilyOf(DetectorPath) switch
         {
             DetectorFamily.YuNet => new YuNetDetector(DetectorPath, new YuNetOptions(ScoreThreshold: Options.DetectionThreshold ?? 0.7f), Options.Runtime),
-            _ => new ScrfdDetector(DetectorPath, new ScrfdOptions(Options.DetectionSize, Options.DetectionThreshold ?? 0.5f), Options.Runtime),
+            _ => new ScrfdDetector(DetectorPath, new ScrfdOptions(Options.DetectionSize, Options.DetectionThreshold ?? 0.5f, FitToPhoto: Options.DetectionSizing == DetectionSizing.PerPhoto), Options.Runtime),
         };
         try
         {
-            _embedder = new ArcFaceEmbedder(RecognizerPath, runtime: Options.Runtime);
+            _embedder = new ArcFaceEmbedder(RecognizerPath, new ArcFaceOptions(Flip: Options.Flip), Options.Runtime);
         }
         catch
         {
@@ -56,6 +62,19 @@ public sealed class FaceAnalyzer : IDisposable
 
     public string ExecutionProvider { get; }
 
+    /// <summary>Faces per recognizer run: 1 when the recognizer's output depends on its batch-mates (see <see cref="ArcFaceEmbedder.BatchSize"/>).</summary>
+    public int EmbeddingBatchSize => _embedder.BatchSize;
+
+    /// <summary>Time inside detector and recognizer runs since load (not counting YuNet): the model-only work.</summary>
+    public TimeSpan ModelTime => ((_detector as ScrfdDetector)?.ModelTime ?? TimeSpan.Zero) + _embedder.ModelTime;
+
+    /// <summary>CPU time of detector and recognizer runs since load (zero where the thread CPU clock is unavailable).</summary>
+    public TimeSpan ModelCpuTime => ((_detector as ScrfdDetector)?.ModelCpuTime ?? TimeSpan.Zero) + _embedder.ModelCpuTime;
+
+    /// <summary>The load-time graph rewrites tried on the detector and the recognizer.</summary>
+    public IReadOnlyList<Models.Graph.GraphRewriteResult> Rewrites =>
+        [.. (_detector as ScrfdDetector)?.Rewrites ?? (_detector as YuNetDetector)?.Rewrites ?? [], .. _embedder.Rewrites];
+
     /// <summary>The recognizer's recommended match threshold (cosine similarity).</summary>
     public float RecommendedThreshold => ModelCatalog.RecommendedThreshold(RecognizerPath);
 
@@ -77,17 +96,34 @@ public sealed class FaceAnalyzer : IDisposable
 
     public ImageFaces Analyze(LoadedImage loaded, string source, bool embed = true, TimeSpan decodeTime = default)
     {
+        using PreparedImage prepared = Prepare(loaded, source, embed, decodeTime);
+        if (prepared.Aligned is null)
+        {
+            return prepared.Complete(null, TimeSpan.Zero);
+        }
+
+        long t3 = Stopwatch.GetTimestamp();
+        float[][] embeddings = _embedder.Embed(prepared.Aligned);
+        return prepared.Complete(embeddings, Stopwatch.GetElapsedTime(t3));
+    }
+
+    /// <summary>
+    /// Detects and aligns (the part of <see cref="Analyze(LoadedImage, string, bool, TimeSpan)"/> before the recognizer),
+    /// so a caller can embed the faces of several photos in one batch (<see cref="EmbedBatch"/>).
+    /// </summary>
+    public PreparedImage Prepare(LoadedImage loaded, string source, bool embed = true, TimeSpan decodeTime = default)
+    {
         long t1 = Stopwatch.GetTimestamp();
         (IReadOnlyList<FaceDetection> detections, bool retried) = Detect(loaded.Image);
         TimeSpan detect = Stopwatch.GetElapsedTime(t1);
 
-        TimeSpan align = TimeSpan.Zero, embedTime = TimeSpan.Zero;
-        float[][]? embeddings = null;
+        TimeSpan align = TimeSpan.Zero;
+        AlignedFaces? aligned = null;
         float[]? sharpness = null;
         if (embed && detections.Count > 0)
         {
             long t2 = Stopwatch.GetTimestamp();
-            AlignedFaces aligned = _embedder.Align(loaded.Image, detections);
+            aligned = _embedder.Align(loaded.Image, detections);
             sharpness = new float[detections.Count];
             for (int i = 0; i < sharpness.Length; i++)
             {
@@ -95,20 +131,33 @@ public sealed class FaceAnalyzer : IDisposable
             }
 
             align = Stopwatch.GetElapsedTime(t2);
-            long t3 = Stopwatch.GetTimestamp();
-            embeddings = _embedder.Embed(aligned);
-            embedTime = Stopwatch.GetElapsedTime(t3);
         }
 
-        var faces = new Face[detections.Count];
-        for (int i = 0; i < faces.Length; i++)
+        return new PreparedImage(source, loaded, detections, retried, aligned, sharpness, new StageTimings(decodeTime, detect, align, TimeSpan.Zero));
+    }
+
+    /// <summary>
+    /// Embeds the faces of several prepared photos in shared recognizer runs (the recognizer is batch-invariant, so a
+    /// face's vector does not depend on its batch-mates) and completes each photo; the batch time is shared out per face.
+    /// </summary>
+    public IReadOnlyList<ImageFaces> EmbedBatch(IReadOnlyList<PreparedImage> photos)
+    {
+        List<AlignedFaces> aligned = [.. photos.Where(p => p.Aligned is not null).Select(p => p.Aligned!)];
+        long t0 = Stopwatch.GetTimestamp();
+        float[][][] embeddings = _embedder.Embed(aligned);
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(t0);
+        int total = Math.Max(1, aligned.Sum(a => a.Count));
+        var results = new ImageFaces[photos.Count];
+        int k = 0;
+        for (int i = 0; i < photos.Count; i++)
         {
-            FaceDetection d = detections[i];
-            faces[i] = new Face(i, d.Box, d.Score, d.Keypoints, embeddings?[i]) { Sharpness = sharpness?[i] };
+            PreparedImage p = photos[i];
+            results[i] = p.Aligned is null
+                ? p.Complete(null, TimeSpan.Zero)
+                : p.Complete(embeddings[k++], elapsed * p.Aligned.Count / total);
         }
 
-        return new ImageFaces(source, loaded.Image.Width, loaded.Image.Height, loaded.Format, loaded.Sha256, faces,
-            new StageTimings(decodeTime, detect, align, embedTime), retried);
+        return results;
     }
 
     /// <summary>Detected faces above the minimum size, sorted by descending score.</summary>
@@ -149,6 +198,12 @@ public sealed class FaceAnalyzer : IDisposable
         if (found.Count == 0)
         {
             return true;
+        }
+
+        if (Options.DetectionSizing == DetectionSizing.PerPhoto && _detector is ScrfdDetector)
+        {
+            // The second reason to look again is the upscaling letterbox, and a photo is never upscaled here.
+            return false;
         }
 
         int shorter = Math.Min(image.Width, image.Height);

@@ -6,7 +6,7 @@ namespace FaceVector.Index.Embedded;
 internal sealed partial class VectorTable
 {
     /// <summary>Up to this many query×row dot products the graph is exact (every query scans every row).</summary>
-    internal const long ExactNeighbourBudget = 400_000_000;
+    internal const long ExactNeighbourBudget = 50_000_000;
 
     /// <summary>Cells probed per cell in the partitioned graph (measured by <c>facevector bench people</c>: recall against exact).</summary>
     internal const int ProbedCells = 8;
@@ -14,8 +14,8 @@ internal sealed partial class VectorTable
     /// <summary>
     /// Each query's k best other rows with score ≥ <paramref name="minScore"/>. Exact while queries × rows stays within
     /// <see cref="ExactNeighbourBudget"/>; beyond it the rows are partitioned by spherical k-means (√n cells) and each
-    /// cell's faces are compared with the faces of its <see cref="ProbedCells"/> nearest cells only — the inverted-file
-    /// idea, blocked per cell so that the candidate rows are gathered once per cell instead of once per query.
+    /// face is compared with the faces of its own <see cref="ProbedCells"/> nearest cells only (an inverted file),
+    /// computed cell by cell for every face that probes the cell, so that a cell's rows are read into cache once.
     /// </summary>
     public List<FaceNeighbours> Neighbours(IReadOnlyList<Guid>? of, int k, float minScore, bool forceApproximate = false)
     {
@@ -48,19 +48,15 @@ internal sealed partial class VectorTable
     private void ExactNeighboursLocked(List<int> queries, (int Slot, float Score)[][] lists, int k, float minScore)
     {
         var used = _usedSlots;
-        Parallel.For(0, queries.Count, () => new float[used], (i, _, scores) =>
+        var rows = _vectors.AsMemory(0, used * Dimension);
+        var tiles = (queries.Count + QueryTile - 1) / QueryTile;
+        Parallel.For(0, tiles, tile =>
         {
-            var self = queries[i];
-            VectorMath.DotRows(Row(self), RowsLocked(0, used), scores);
-            var heap = new PriorityQueue<int, float>(k + 1);
-            for (var slot = 0; slot < used; slot++)
-            {
-                if (slot == self || _payloads[slot] is null) continue;
-                OfferAtLeast(heap, k, slot, scores[slot], minScore);
-            }
-            lists[i] = [.. Drain(heap)];
-            return scores;
-        }, _ => { });
+            var from = tile * QueryTile;
+            var count = Math.Min(QueryTile, queries.Count - from);
+            var found = TopNeighbours(queries.GetRange(from, count), rows.Span, slot => slot, used, k, minScore);
+            for (var i = 0; i < count; i++) lists[from + i] = found[i];
+        });
     }
 
     private void PartitionedNeighboursLocked(List<int> live, (int Slot, float Score)[][] lists, int k, float minScore)
@@ -69,41 +65,92 @@ internal sealed partial class VectorTable
         var cells = Math.Max(ProbedCells, (int)Math.Sqrt(live.Count));
         var centroids = SphericalKMeans(live, cells, iterations: 6);
 
-        // Every row to its nearest centroid.
-        var cellOf = new int[live.Count];
+        // Every row to its nearest centroid (its cell), and the cells its own search probes (its nearest centroids).
+        var probes = new int[live.Count * ProbedCells];
         Parallel.For(0, live.Count, () => new float[cells], (i, _, scores) =>
         {
             VectorMath.DotRows(Row(live[i]), centroids, scores);
-            cellOf[i] = TensorPrimitives.IndexOfMax(scores);
+            var best = probes.AsSpan(i * ProbedCells, ProbedCells);
+            for (var p = 0; p < ProbedCells; p++)
+            {
+                var top = TensorPrimitives.IndexOfMax(scores);
+                best[p] = top;
+                scores[top] = float.NegativeInfinity;
+            }
             return scores;
         }, _ => { });
         var members = new List<int>[cells];
-        for (var c = 0; c < cells; c++) members[c] = [];
-        for (var i = 0; i < live.Count; i++) members[cellOf[i]].Add(i);
+        var askers = new List<(int Query, int Rank)>[cells];
+        for (var c = 0; c < cells; c++) (members[c], askers[c]) = ([], []);
+        for (var i = 0; i < live.Count; i++)
+        {
+            members[probes[i * ProbedCells]].Add(i);
+            for (var p = 0; p < ProbedCells; p++) askers[probes[(i * ProbedCells) + p]].Add((i, p));
+        }
 
+        // Cell by cell: everyone probing the cell against its rows (kept in cache); each query's best per probed
+        // cell lands in its own slot of `partial`, so cells run in parallel without locks, and are merged at the end.
+        var partial = new (int Slot, float Score)[live.Count * ProbedCells][];
         Parallel.For(0, cells, c =>
         {
-            if (members[c].Count == 0) return;
-            var centroidScores = new float[cells];
-            VectorMath.DotRows(centroids.AsSpan(c * dim, dim), centroids, centroidScores);
-            var probe = Enumerable.Range(0, cells).OrderByDescending(x => centroidScores[x]).Take(ProbedCells).ToList();
-            var candidates = probe.SelectMany(p => members[p]).ToArray();
+            if (members[c].Count == 0 || askers[c].Count == 0) return;
+            var candidates = members[c].Select(i => live[i]).ToArray();
             var block = new float[candidates.Length * dim];
-            for (var j = 0; j < candidates.Length; j++) Row(live[candidates[j]]).CopyTo(block.AsSpan(j * dim, dim));
-            var scores = new float[candidates.Length];
-            foreach (var i in members[c])
+            for (var j = 0; j < candidates.Length; j++) Row(candidates[j]).CopyTo(block.AsSpan(j * dim, dim));
+            for (var from = 0; from < askers[c].Count; from += QueryTile)
             {
-                var self = live[i];
-                VectorMath.DotRows(Row(self), block, scores);
-                var heap = new PriorityQueue<int, float>(k + 1);
-                for (var j = 0; j < candidates.Length; j++)
-                {
-                    var slot = live[candidates[j]];
-                    if (slot != self) OfferAtLeast(heap, k, slot, scores[j], minScore);
-                }
-                lists[i] = [.. Drain(heap)];
+                var tile = askers[c].GetRange(from, Math.Min(QueryTile, askers[c].Count - from));
+                var found = TopNeighbours([.. tile.Select(a => live[a.Query])], block, j => candidates[j], candidates.Length, k, minScore);
+                for (var t = 0; t < tile.Count; t++) partial[(tile[t].Query * ProbedCells) + tile[t].Rank] = found[t];
             }
         });
+        Parallel.For(0, live.Count, i =>
+        {
+            var merged = new List<(int Slot, float Score)>();
+            for (var p = 0; p < ProbedCells; p++)
+            {
+                if (partial[(i * ProbedCells) + p] is { } part) merged.AddRange(part);
+            }
+            lists[i] = [.. merged.OrderByDescending(m => m.Score).Take(k)];
+        });
+    }
+
+    private const int QueryTile = 32;
+    private const int RowTile = 64;
+
+    /// <summary>
+    /// The k best rows for each of a tile of query slots, scanning <paramref name="rowCount"/> contiguous rows
+    /// (<paramref name="slotOfRow"/> maps a row to its slot). Queries are scored in tiles against row tiles that stay
+    /// in cache, so each row is read from memory once per tile of queries instead of once per query.
+    /// </summary>
+    private (int Slot, float Score)[][] TopNeighbours(List<int> querySlots, ReadOnlySpan<float> rows, Func<int, int> slotOfRow, int rowCount, int k, float minScore)
+    {
+        var dim = Dimension;
+        var q = querySlots.Count;
+        var queries = new float[q * dim];
+        for (var i = 0; i < q; i++) Row(querySlots[i]).CopyTo(queries.AsSpan(i * dim, dim));
+        var heaps = new PriorityQueue<int, float>[q];
+        for (var i = 0; i < q; i++) heaps[i] = new PriorityQueue<int, float>(k + 1);
+        Span<float> scores = stackalloc float[QueryTile * RowTile];
+        for (var start = 0; start < rowCount; start += RowTile)
+        {
+            var count = Math.Min(RowTile, rowCount - start);
+            for (var r = 0; r < count; r++)
+            {
+                var row = rows.Slice((start + r) * dim, dim);
+                for (var i = 0; i < q; i++) scores[(i * RowTile) + r] = TensorPrimitives.Dot(queries.AsSpan(i * dim, dim), row);
+            }
+            for (var r = 0; r < count; r++)
+            {
+                var slot = slotOfRow(start + r);
+                if (_payloads[slot] is null) continue;
+                for (var i = 0; i < q; i++)
+                {
+                    if (slot != querySlots[i]) OfferAtLeast(heaps[i], k, slot, scores[(i * RowTile) + r], minScore);
+                }
+            }
+        }
+        return [.. heaps.Select(h => Drain(h).ToArray())];
     }
 
     /// <summary>

@@ -47,6 +47,23 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     }
 
     /// <summary>
+    /// The ingest hook: the incremental step for faces the caller has just written (ingest knows their ids), without
+    /// listing the whole index first. Ids already known or no longer in the index are ignored.
+    /// </summary>
+    public async Task<ClusterReport> AddFacesAsync(IReadOnlyCollection<Guid> faceIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faceIds);
+        var clock = Stopwatch.StartNew();
+        var known = store.Faces();
+        if (known.Count == 0 || store.Persons().Count == 0) return await ClusterAsync(full: true, cancellationToken).ConfigureAwait(false);
+        var fresh = faceIds.Where(id => !known.ContainsKey(id)).Distinct().ToList();
+        var points = await index.GetAsync(fresh, false, cancellationToken).ConfigureAwait(false);
+        var payloads = points.ToDictionary(p => p.Id, p => p.Payload);
+        var report = await IncrementalAsync(payloads, known, [], [.. payloads.Keys], cancellationToken).ConfigureAwait(false);
+        return report with { People = store.Persons().Count, Elapsed = clock.Elapsed };
+    }
+
+    /// <summary>
     /// The erasure hook: forgets these faces (assignments and "not this person" marks) and removes persons left
     /// without faces. Call it when faces are deleted from the index; <see cref="ClusterAsync"/> also catches up with
     /// deletions it was not told about. Returns the ids of the persons that disappeared.
@@ -146,12 +163,13 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     }
 
     /// <summary>
-    /// Moves <paramref name="faceIds"/> out of a person into a new person of their own (pinned there), and marks them
-    /// "not this person" for the old one. Returns the new person.
+    /// Moves <paramref name="faceIds"/> out of a person into a new person of their own, and marks them "not this
+    /// person" for the old one; both groups are pinned, so no re-cluster joins them again. Returns the new person.
     /// </summary>
     public async Task<Person> SplitAsync(long personId, IReadOnlyCollection<Guid> faceIds, CancellationToken cancellationToken = default)
     {
         CheckMembers(personId, faceIds);
+        var staying = FaceIds(personId).Except(faceIds).ToList();
         var newId = store.Write(w =>
         {
             var id = w.CreatePerson();
@@ -160,6 +178,8 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
                 w.SetFace(face, id, pinned: true);
                 w.CannotLink(face, personId);
             }
+            // The user has said both halves apart: the rest is pinned too, so a re-cluster cannot pour it into the new person.
+            foreach (var face in staying) w.SetFace(face, personId, pinned: true);
             w.Touch(personId);
             w.DeleteEmptyPersons();
             return id;

@@ -40,7 +40,7 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
 
         var report = full
             ? await FullAsync(payloads, known, removed, added.Count, cancellationToken).ConfigureAwait(false)
-            : await IncrementalAsync(payloads, known, removed, added, cancellationToken).ConfigureAwait(false);
+            : await IncrementalAsync(payloads, removed, added, cancellationToken).ConfigureAwait(false);
         var after = store.Persons().ToDictionary(p => p.Id);
         var lost = namedBefore.Where(kv => !after.TryGetValue(kv.Key, out var p) || p.Name != kv.Value).Select(kv => kv.Key).ToList();
         return report with { People = after.Count, Elapsed = clock.Elapsed, NamesLost = lost };
@@ -54,13 +54,13 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     {
         ArgumentNullException.ThrowIfNull(faceIds);
         var clock = Stopwatch.StartNew();
-        var known = store.Faces();
-        if (known.Count == 0 || store.Persons().Count == 0) return await ClusterAsync(full: true, cancellationToken).ConfigureAwait(false);
+        if (store.PersonCount() == 0) return await ClusterAsync(full: true, cancellationToken).ConfigureAwait(false);
+        var known = store.Faces(faceIds);
         var fresh = faceIds.Where(id => !known.ContainsKey(id)).Distinct().ToList();
         var points = await index.GetAsync(fresh, false, cancellationToken).ConfigureAwait(false);
         var payloads = points.ToDictionary(p => p.Id, p => p.Payload);
-        var report = await IncrementalAsync(payloads, known, [], [.. payloads.Keys], cancellationToken).ConfigureAwait(false);
-        return report with { People = store.Persons().Count, Elapsed = clock.Elapsed };
+        var report = await IncrementalAsync(payloads, [], [.. payloads.Keys], cancellationToken).ConfigureAwait(false);
+        return report with { People = (int)store.PersonCount(), Elapsed = clock.Elapsed };
     }
 
     /// <summary>
@@ -99,7 +99,7 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
 
     /// <summary>The person's face ids, pinned ones first.</summary>
     public IReadOnlyList<Guid> FaceIds(long personId) =>
-        [.. store.Faces().Values.Where(f => f.PersonId == personId).OrderByDescending(f => f.Pinned).ThenBy(f => f.FaceId).Select(f => f.FaceId)];
+        store.FaceIdsOf(personId);
 
     /// <summary>The person's faces with their payloads (path, box), in a stable order; faces no longer in the index are left out.</summary>
     public async Task<IReadOnlyList<FacePoint>> FacesAsync(long personId, CancellationToken cancellationToken = default)
@@ -148,7 +148,7 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
         var into = Get(intoId);
         var from = Get(fromId);
         if (intoId == fromId) throw new ArgumentException("A person cannot be merged with itself.", nameof(fromId));
-        var faces = store.Faces().Values.Where(f => f.PersonId == intoId || f.PersonId == fromId).Select(f => f.FaceId).ToList();
+        var faces = store.FaceIdsOf(intoId).Concat(store.FaceIdsOf(fromId)).ToList();
         var banned = store.CannotLinks().Where(kv => kv.Value.Contains(fromId)).Select(kv => kv.Key).ToList();
         store.Write(w =>
         {
@@ -289,25 +289,26 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
         return new ClusterReport(true, eligible.Count, added, removed.Count, excluded.Count, assigned, created, removedPersons.Count, 0, TimeSpan.Zero);
     }
 
-    private async Task<ClusterReport> IncrementalAsync(Dictionary<Guid, FacePayload> payloads, Dictionary<Guid, PersonFaceState> known,
-        List<Guid> removed, List<Guid> added, CancellationToken cancellationToken)
+    private async Task<ClusterReport> IncrementalAsync(Dictionary<Guid, FacePayload> payloads, List<Guid> removed, List<Guid> added, CancellationToken cancellationToken)
     {
         var excluded = added.Select(id => (id, reason: options.Exclusion(payloads[id]))).Where(x => x.reason is not null).ToDictionary(x => x.id, x => x.reason!);
         var fresh = added.Where(id => !excluded.ContainsKey(id)).OrderBy(id => payloads[id].IngestedAt).ThenBy(id => id).ToList();
-        foreach (var id in removed) known.Remove(id);
         var vectors = await VectorsAsync(fresh, cancellationToken).ConfigureAwait(false);
         fresh = [.. fresh.Where(vectors.ContainsKey)];
         var neighbours = await NeighboursAsync(fresh, vectors, cancellationToken).ConfigureAwait(false);
         var cannotLinks = store.CannotLinks();
 
-        // Person sums, loaded on first use from the index's vectors of their faces.
+        // Only what the store knows about the new faces' neighbours is read, not every face.
+        var removedSet = removed.ToHashSet();
+        var known = store.Faces(neighbours.Values.SelectMany(n => n.Ids).Where(id => !removedSet.Contains(id)));
         var personOf = new Dictionary<Guid, long>();
         foreach (var f in known.Values) if (f.PersonId is long p) personOf[f.FaceId] = p;
-        var members = personOf.GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Select(kv => kv.Key).ToList());
+        var members = new Dictionary<long, List<Guid>>();
         var sums = new Dictionary<long, (float[] Sum, int Count)>();
         async Task<(float[] Sum, int Count)> SumOf(long person)
         {
             if (sums.TryGetValue(person, out var s)) return s;
+            members[person] = [.. store.FaceIdsOf(person).Where(id => !removedSet.Contains(id))];
             var memberVectors = await VectorsAsync(members[person], cancellationToken).ConfigureAwait(false);
             foreach (var (id, v) in memberVectors) vectors.TryAdd(id, v);
             var sum = new float[vectors[fresh[0]].Length];
@@ -463,14 +464,14 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     {
         var wanted = personIds.ToHashSet();
         if (wanted.Count == 0) return;
-        var members = store.Faces().Values.Where(f => f.PersonId is long p && wanted.Contains(p)).GroupBy(f => f.PersonId!.Value).ToList();
+        var members = wanted.Select(p => (Key: p, Faces: store.FaceIdsOf(p))).Where(m => m.Faces.Count > 0).ToList();
         var vectors = known ?? [];
-        var missing = members.SelectMany(g => g).Select(f => f.FaceId).Where(id => !vectors.ContainsKey(id)).ToList();
+        var missing = members.SelectMany(g => g.Faces).Where(id => !vectors.ContainsKey(id)).ToList();
         if (missing.Count > 0) foreach (var (id, v) in await VectorsAsync(missing, cancellationToken).ConfigureAwait(false)) vectors[id] = v;
         var covers = new List<(long Person, Guid Face)>();
         foreach (var group in members)
         {
-            var faces = group.Select(f => f.FaceId).Where(vectors.ContainsKey).ToList();
+            var faces = group.Faces.Where(vectors.ContainsKey).ToList();
             if (faces.Count == 0) continue;
             var sum = new float[vectors[faces[0]].Length];
             foreach (var id in faces) TensorPrimitives.Add(sum, vectors[id], sum);

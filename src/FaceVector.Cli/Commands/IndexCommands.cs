@@ -175,7 +175,10 @@ internal static class IndexCommands
                 Tags = t is null ? new Dictionary<string, string>() : ParseTags([t]),
             };
             await using IFaceIndex index = store.OpenIndex(parse);
+            // People built from these faces forget them too (erasure): their ids are read before they go.
+            IReadOnlyList<Guid> ids = await PeopleErasure.MatchingIdsAsync(index, filter, ct);
             long deleted = await index.DeleteAsync(filter, ct);
+            PeopleErasure.Forget(store.ToIndexOptions(parse), ids);
             // Forget these files in the journal too, so that a later 'index' of the folder puts them back.
             using IngestJournal? journal = store.OpenExistingJournal(parse);
             if (journal is not null && (p is not null || f is not null))

@@ -55,6 +55,17 @@ public sealed class PeopleStore : IDisposable
     public string Collection { get; }
     public string Path { get; }
 
+    /// <summary>Whether the file exists and holds people tables (read-only check: creates nothing).</summary>
+    public static bool Exists(string path)
+    {
+        if (!File.Exists(path)) return false;
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'people_faces'";
+        return command.ExecuteScalar() is not null;
+    }
+
     /// <summary>Persons with their face counts, by id.</summary>
     public IReadOnlyList<Person> Persons(bool includeHidden = true)
     {
@@ -94,6 +105,46 @@ public sealed class PeopleStore : IDisposable
                 faces[id] = new PersonFaceState(id, reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetInt64(2) != 0, reader.IsDBNull(3) ? null : reader.GetString(3));
             }
             return faces;
+        }
+    }
+
+    /// <summary>What the store knows about these faces (unknown ids are left out), without reading every face.</summary>
+    public Dictionary<Guid, PersonFaceState> Faces(IEnumerable<Guid> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        lock (_gate)
+        {
+            using var command = Command(null, "SELECT person_id, pinned, excluded FROM people_faces WHERE collection = $c AND face_id = $f", ("$f", Array.Empty<byte>()));
+            var faces = new Dictionary<Guid, PersonFaceState>();
+            foreach (var id in ids.Distinct())
+            {
+                command.Parameters["$f"].Value = id.ToByteArray();
+                using var reader = command.ExecuteReader();
+                if (reader.Read()) faces[id] = new PersonFaceState(id, reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.GetInt64(1) != 0, reader.IsDBNull(2) ? null : reader.GetString(2));
+            }
+            return faces;
+        }
+    }
+
+    /// <summary>The faces of one person, pinned ones first, then by id.</summary>
+    public List<Guid> FaceIdsOf(long person)
+    {
+        lock (_gate)
+        {
+            using var command = Command(null, "SELECT face_id FROM people_faces WHERE collection = $c AND person_id = $p ORDER BY pinned DESC, face_id", ("$p", person));
+            using var reader = command.ExecuteReader();
+            var ids = new List<Guid>();
+            while (reader.Read()) ids.Add(new Guid((byte[])reader[0]));
+            return ids;
+        }
+    }
+
+    public long PersonCount()
+    {
+        lock (_gate)
+        {
+            using var command = Command(null, "SELECT COUNT(*) FROM people_persons WHERE collection = $c");
+            return (long)command.ExecuteScalar()!;
         }
     }
 

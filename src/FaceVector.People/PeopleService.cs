@@ -121,6 +121,22 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
         return sum;
     }
 
+    /// <summary>
+    /// Faces that look like the person but are not assigned to it (photos not yet grouped, faces left alone): a search
+    /// of the index with the person's centroid, best first, at or above <paramref name="threshold"/> (default: the
+    /// link threshold, the recognizer's own match rule).
+    /// </summary>
+    public async Task<IReadOnlyList<FaceMatch>> SearchByPersonAsync(long personId, int top = 20, float? threshold = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        var members = FaceIds(personId).ToHashSet();
+        var centroid = await CentroidAsync(personId, cancellationToken).ConfigureAwait(false);
+        var model = (await index.GetCollectionAsync(cancellationToken).ConfigureAwait(false))?.ModelId ?? throw new CollectionNotFoundException(index.Collection);
+        var minScore = threshold ?? options.LinkThreshold;
+        var hits = await index.SearchAsync(new FaceQuery(centroid, model, top + members.Count, MathF.BitDecrement(minScore)), cancellationToken).ConfigureAwait(false);
+        return [.. hits.Where(h => !members.Contains(h.Id) && h.Score >= minScore).Take(top)];
+    }
+
     /// <summary>Names (or with null, un-names) a person. The name survives re-clustering.</summary>
     public Person Name(long personId, string? name)
     {

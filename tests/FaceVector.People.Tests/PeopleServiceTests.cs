@@ -240,6 +240,19 @@ public sealed class PeopleServiceTests
         Assert.All(hits, h => Assert.True(h.Score > 0.6f));
     }
 
+    [Fact]
+    public async Task SearchByPersonFindsFacesNotYetAssigned()
+    {
+        await using var s = new SyntheticFaces();
+        var alice = await s.AddAsync(1, 4);
+        await s.AddAsync(2, 3);
+        await s.People.ClusterAsync();
+        var unassigned = await s.AddAsync(1, 1); // indexed, not yet clustered
+        var found = await s.People.SearchByPersonAsync(s.PersonOfAll(alice));
+        Assert.Equal(unassigned, found.Select(f => f.Id));
+        Assert.True(found[0].Score >= SyntheticFaces.Threshold);
+    }
+
     /// <summary>Only the IFaceIndex surface of a store.</summary>
     private sealed class PlainIndex(IFaceIndex inner) : IFaceIndex
     {

@@ -18,6 +18,7 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     private const int PageSize = 1000;
 
     public PeopleStore Store => store;
+    public IFaceIndex Index => index;
     public PeopleOptions Options => options;
 
     /// <summary>

@@ -48,6 +48,25 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     }
 
     /// <summary>
+    /// The people of an index that has been clustered before, with the link threshold they were made with (so that
+    /// hosts without the model catalog keep them up to date by the same rule), or null when there are none yet.
+    /// The caller disposes the returned service's <see cref="Store"/>.
+    /// </summary>
+    public static PeopleService? OpenExisting(IFaceIndex index, FaceIndexOptions indexOptions, float minFaceSize)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var path = PeopleStoreLocation.For(indexOptions);
+        if (!PeopleStore.Exists(path)) return null;
+        var store = new PeopleStore(path, indexOptions.Collection);
+        if (store.LinkThreshold is not float threshold)
+        {
+            store.Dispose();
+            return null;
+        }
+        return new PeopleService(index, store, new PeopleOptions { LinkThreshold = threshold, MinFaceSize = minFaceSize });
+    }
+
+    /// <summary>
     /// The ingest hook: the incremental step for faces the caller has just written (ingest knows their ids), without
     /// listing the whole index first. Ids already known or no longer in the index are ignored.
     /// </summary>
@@ -276,6 +295,7 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
         var created = 0;
         var removedPersons = store.Write(w =>
         {
+            w.SetLinkThreshold(options.LinkThreshold);
             foreach (var id in removed) w.ForgetFace(id);
             foreach (var (id, reason) in excluded) w.SetFace(id, null, excluded: reason);
             for (var group = 0; group < clusters.ClusterCount; group++)

@@ -253,6 +253,27 @@ public sealed class PeopleServiceTests
         Assert.True(found[0].Score >= SyntheticFaces.Threshold);
     }
 
+    [Fact]
+    public async Task HooksFindExistingPeopleWithTheirLinkThreshold()
+    {
+        await using var s = new SyntheticFaces();
+        var alice = await s.AddAsync(1, 3);
+        var options = new FaceIndexOptions { DbPath = s.DbPath };
+        Assert.Null(PeopleService.OpenExisting(s.Index, options, 20)); // never clustered: nothing to keep up to date
+        await s.People.ClusterAsync();
+        var more = await s.AddAsync(1, 1);
+
+        var existing = PeopleService.OpenExisting(s.Index, options, 20);
+
+        Assert.NotNull(existing);
+        using (existing.Store)
+        {
+            Assert.Equal(SyntheticFaces.Threshold, existing.Options.LinkThreshold);
+            await existing.AddFacesAsync(more);
+        }
+        Assert.Equal(s.PersonOfAll(alice), s.PersonOf(more[0]));
+    }
+
     /// <summary>Only the IFaceIndex surface of a store.</summary>
     private sealed class PlainIndex(IFaceIndex inner) : IFaceIndex
     {

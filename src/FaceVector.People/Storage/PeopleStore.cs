@@ -25,6 +25,7 @@ public sealed class PeopleStore : IDisposable
         """,
         "CREATE INDEX IF NOT EXISTS people_faces_person ON people_faces (collection, person_id)",
         // "Not this person": the face never (re)joins that person, whatever the clustering says.
+        "CREATE TABLE IF NOT EXISTS people_settings (collection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (collection, key))",
         "CREATE TABLE IF NOT EXISTS people_cannot_link (collection TEXT NOT NULL, face_id BLOB NOT NULL, person_id INTEGER NOT NULL, PRIMARY KEY (collection, face_id, person_id))",
     ];
 
@@ -139,6 +140,19 @@ public sealed class PeopleStore : IDisposable
         }
     }
 
+    /// <summary>The link threshold the people were made with (recorded by every full clustering), or null before the first.</summary>
+    public float? LinkThreshold
+    {
+        get
+        {
+            lock (_gate)
+            {
+                using var command = Command(null, "SELECT value FROM people_settings WHERE collection = $c AND key = 'link_threshold'");
+                return command.ExecuteScalar() is string text ? float.Parse(text, CultureInfo.InvariantCulture) : null;
+            }
+        }
+    }
+
     public long PersonCount()
     {
         lock (_gate)
@@ -231,6 +245,9 @@ public sealed class PeopleWriter
         Execute("UPDATE people_faces SET person_id = NULL, pinned = 0 WHERE collection = $c AND person_id = $id", ("$id", id));
         Execute("DELETE FROM people_cannot_link WHERE collection = $c AND person_id = $id", ("$id", id));
     }
+
+    public void SetLinkThreshold(float threshold) =>
+        Execute("INSERT OR REPLACE INTO people_settings (collection, key, value) VALUES ($c, 'link_threshold', $v)", ("$v", threshold.ToString("R", CultureInfo.InvariantCulture)));
 
     public void SetName(long id, string? name) => Execute("UPDATE people_persons SET name = $name, updated = $now WHERE collection = $c AND id = $id", ("$id", id), ("$name", name), ("$now", _now));
     public void SetHidden(long id, bool hidden) => Execute("UPDATE people_persons SET hidden = $h, updated = $now WHERE collection = $c AND id = $id", ("$id", id), ("$h", hidden ? 1 : 0), ("$now", _now));

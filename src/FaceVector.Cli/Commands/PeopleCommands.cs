@@ -212,6 +212,44 @@ internal static class PeopleCommands
         return command;
     }
 
+    /// <summary>
+    /// <c>query --person</c>: every photo of the person, then up to <paramref name="top"/> faces not yet assigned to
+    /// them that match their centroid (at or above the threshold; default: the link threshold the people were made with).
+    /// </summary>
+    public static Task<int> QueryPersonAsync(StoreOptions store, ParseResult parse, string who, int top, float? threshold, bool json, CancellationToken ct) => Guard(async () =>
+    {
+        await using var session = await PeopleSession.OpenAsync(store, parse, ct);
+        var p = session.Resolve(who);
+        var faces = await session.People.FacesAsync(p.Id, ct);
+        var more = top > 0 ? await session.People.SearchByPersonAsync(p.Id, top, threshold, ct) : [];
+        if (json)
+        {
+            Json.Write(new
+            {
+                Person = new { p.Id, p.Name, p.FaceCount },
+                Photos = faces.Select(FaceJson.From),
+                Unassigned = more.Select(m => new { Path = m.Payload.ImagePath, m.Score, Bbox = FaceJson.From(new FacePoint(m.Id, m.Payload)).Bbox, m.Payload.FaceIndex, Id = m.Id }),
+                Threshold = threshold ?? session.People.Options.LinkThreshold,
+            });
+            return 0;
+        }
+
+        Console.WriteLine($"person {p.Id}  {p.Name ?? "(unnamed)"}: {faces.Select(f => f.Payload.ImagePath).Distinct(StringComparer.Ordinal).Count()} photo(s)");
+        foreach (var f in faces)
+        {
+            Console.WriteLine($"        {f.Payload.ImagePath}  {Box(f.Payload.Box)}");
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{more.Count} face(s) not assigned to them at or above {(threshold ?? session.People.Options.LinkThreshold).ToString("0.00", inv)}, best first:");
+        foreach (var m in more)
+        {
+            Console.WriteLine($"{m.Score.ToString("0.0000", inv)}  {m.Payload.ImagePath}  {Box(m.Payload.Box)}");
+        }
+
+        return 0;
+    });
+
     /// <summary>Bad ids, names or faces are input errors (exit code 2 with the message), not crashes.</summary>
     private static async Task<int> Guard(Func<Task<int>> action)
     {

@@ -7,6 +7,7 @@ using FaceVector.Core.Imaging;
 using FaceVector.Core.Pipeline;
 using FaceVector.Core.Search;
 using FaceVector.Index;
+using FaceVector.People;
 using FaceVector.Ingestion;
 
 namespace FaceVector.Cli.Commands;

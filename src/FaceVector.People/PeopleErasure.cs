@@ -1,13 +1,22 @@
 using FaceVector.Index;
 using FaceVector.People.Storage;
 
-namespace FaceVector.Cli.Commands;
+namespace FaceVector.People;
 
-/// <summary>Deleting faces from the index also deletes what people knew about them (and people left without faces).</summary>
-internal static class PeopleErasure
+/// <summary>
+/// Deleting faces from the index also deletes what people knew about them (and people left without faces): every
+/// delete route (CLI <c>delete</c>, gRPC <c>DeleteImages</c>) reads the ids it is about to delete, deletes, then forgets them.
+/// </summary>
+public static class PeopleErasure
 {
-    public static async Task<IReadOnlyList<Guid>> MatchingIdsAsync(IFaceIndex index, FaceFilter filter, CancellationToken ct)
+    public static async Task<IReadOnlyList<Guid>> MatchingIdsAsync(IFaceIndex index, FaceFilter? filter, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(index);
+        if (filter is null || filter.IsEmpty)
+        {
+            return []; // refused by the delete itself
+        }
+
         if (await index.GetCollectionAsync(ct) is null)
         {
             return [];
@@ -27,6 +36,8 @@ internal static class PeopleErasure
     /// <summary>Forgets the faces in the people store of this index, if it has one; returns how many people disappeared.</summary>
     public static int Forget(FaceIndexOptions options, IReadOnlyList<Guid> ids)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ids);
         string path = PeopleStoreLocation.For(options);
         if (ids.Count == 0 || !PeopleStore.Exists(path))
         {

@@ -11,7 +11,7 @@ namespace FaceVector.Services.Tests;
 [Collection(SearchStackCollection.Name)]
 public sealed class PeopleGrpcTests(SearchStackFixture stack)
 {
-    private People.PeopleClient Client => new(stack.Search.Channel);
+    private FaceVector.Grpc.V1.People.PeopleClient Client => new(stack.Search.Channel);
 
     private static string Relative(string path) => Path.GetRelativePath(TestData.FacesDev, path);
 

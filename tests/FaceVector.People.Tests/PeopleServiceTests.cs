@@ -287,6 +287,7 @@ public sealed class PeopleServiceTests
         public Task<long> DeleteAsync(FaceFilter filter, CancellationToken cancellationToken = default) => inner.DeleteAsync(filter, cancellationToken);
         public Task<long> CountAsync(FaceFilter? filter = null, CancellationToken cancellationToken = default) => inner.CountAsync(filter, cancellationToken);
         public Task<FacePage> ListAsync(int limit, string? offset = null, FaceFilter? filter = null, bool withVectors = false, CancellationToken cancellationToken = default) => inner.ListAsync(limit, offset, filter, withVectors, cancellationToken);
+        public Task ReplaceImagesAsync(IReadOnlyList<ImageReplacement> images, CancellationToken cancellationToken = default) => inner.ReplaceImagesAsync(images, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -18,6 +18,7 @@ public static class SearchServerExtensions
         services.AddOptions<SearchSettings>().BindConfiguration(SearchSettings.Section);
         services.AddFaceIndexStore();
         services.AddSingleton<FaceSearcher>();
+        services.AddSingleton<PeopleProvider>();
         services.AddGrpcHealthChecks().AddCheck<SearchHealthCheck>("search");
         return services;
     }
@@ -33,6 +34,7 @@ public static class SearchServerExtensions
     public static WebApplication MapFaceSearch(this WebApplication app)
     {
         app.MapGrpcService<FaceSearchService>();
+        app.MapGrpcService<PeopleGrpcService>();
         return app;
     }
 

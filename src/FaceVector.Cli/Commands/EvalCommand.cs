@@ -6,6 +6,8 @@ using FaceVector.Core.Pipeline;
 using FaceVector.Evaluation;
 using FaceVector.Evaluation.Datasets;
 using FaceVector.Evaluation.Lfw;
+using FaceVector.People;
+using FaceVector.People.Clustering;
 
 namespace FaceVector.Cli.Commands;
 
@@ -33,22 +35,28 @@ internal static class EvalCommand
         var pairsPerFold = new Option<int?>("--pairs-per-fold") { Description = "--make-pairs: same-person (and as many different-person) pairs per fold (default: the most every fold can supply, at most 300)" };
         var seed = new Option<ulong>("--seed") { Description = "--make-pairs: random seed; the same seed and photos give the same pairs", DefaultValueFactory = _ => 1 };
         var exclude = new Option<string[]>("--exclude") { Description = "--dataset: leave out these first-level folders (repeatable), e.g. a distractor folder that shows the labelled people", AllowMultipleArgumentsPerToken = true };
+        var clusters = new Option<DirectoryInfo?>("--clusters") { Description = "Labelled folder (DIR/<identity>/<photo>): group its faces into people and score the grouping (pairwise and BCubed precision/recall/F)" };
+        var clusterDb = new Option<string?>("--db") { Description = "--clusters: embedded store to index the folder into and reuse (default: a temporary one)" };
+        var method = new Option<ClusteringMethod>("--method") { Description = "--clusters: AverageLinkage (default), ChineseWhispers or ConnectedComponents", DefaultValueFactory = _ => ClusteringMethod.AverageLinkage };
+        var neighbours = new Option<int>("--neighbours") { Description = "--clusters: neighbours per face in the kNN graph", DefaultValueFactory = _ => PeopleOptions.DefaultNeighbours };
+        var incremental = new Option<bool>("--incremental") { Description = "--clusters: also cluster half the photos, name the people, add the other half incrementally and compare" };
         var worst = new Option<int>("--worst") { Description = "Worst pairs listed by --pairs", DefaultValueFactory = _ => 10 };
         worst.Validators.Add(r => Check(r.GetValueOrDefault<int>() >= 0, r, "--worst must be 0 or more"));
         targetFmr.Validators.Add(r => Check(r.GetValueOrDefault<double>() is > 0 and < 1, r, "--target-fmr must be between 0 and 1"));
         var command = new Command("eval", "Measure accuracy on labelled photos: a labelled folder (--dataset), an LFW-style pairs file (--pairs), or make such a pairs file (--make-pairs).")
         {
             dataset, pairs, makePairs, images, json, report, targetFmr, threshold, folds, pairsPerFold, seed, exclude, worst,
+            clusters, clusterDb, method, neighbours, incremental,
         };
         models.AddTo(command);
         command.Validators.Add(r =>
         {
-            int modes = new[] { r.GetValue(dataset) is not null, r.GetValue(pairs) is not null, r.GetValue(makePairs) is not null }.Count(m => m);
+            int modes = new[] { r.GetValue(dataset) is not null, r.GetValue(pairs) is not null, r.GetValue(makePairs) is not null, r.GetValue(clusters) is not null }.Count(m => m);
             if (modes != 1)
             {
-                r.AddError("give exactly one of --dataset DIR, --pairs FILE or --make-pairs OUT");
+                r.AddError("give exactly one of --dataset DIR, --pairs FILE, --make-pairs OUT or --clusters DIR");
             }
-            else if (r.GetValue(dataset) is null && r.GetValue(images) is null)
+            else if (r.GetValue(dataset) is null && r.GetValue(clusters) is null && r.GetValue(images) is null)
             {
                 r.AddError("--pairs and --make-pairs need --images DIR");
             }
@@ -69,6 +77,19 @@ internal static class EvalCommand
             // Inputs are checked (in argument order) before the models load: a typo should not cost a model load.
             FaceAnalyzerOptions analyzerOptions = models.ToAnalyzerOptions(parse);
             int parallelism = parse.GetValue(models.Threads);
+            if (parse.GetValue(clusters) is { } clusterDir)
+            {
+                if (parse.GetValue(neighbours) < 1)
+                {
+                    return CliErrors.Fail("--neighbours must be 1 or more");
+                }
+
+                var clusterOptions = new ClusterEvalOptions(parse.GetValue(method), parse.GetValue(neighbours), parse.GetValue(threshold), parse.GetValue(incremental));
+                var result = await ClusterEval.RunAsync(analyzerOptions, ExistingFolder(clusterDir, "--clusters"), parse.GetValue(clusterDb), parallelism, clusterOptions, ct);
+                ClusterEvalText.Print(result.Runs, result.Model, result.Threshold, clusterOptions, result.Photos, result.Faces, output.AsJson);
+                return 0;
+            }
+
             if (parse.GetValue(dataset) is { } dir)
             {
                 var options = new DatasetEvaluationOptions(parse.GetValue(targetFmr), parse.GetValue(threshold));

@@ -17,6 +17,7 @@ public static class FaceVectorCommand
         root.Add(IndexCommands.BuildDelete());
         root.Add(IndexCommands.BuildStats());
         root.Add(IndexCommands.BuildIngestReport());
+        root.Add(PeopleCommands.Build());
         root.Add(ModelsCommand.Build());
         root.Add(EvalCommand.Build());
         root.Add(BenchCommand.Build());

@@ -7,6 +7,7 @@ using FaceVector.Core.Imaging;
 using FaceVector.Core.Pipeline;
 using FaceVector.Core.Search;
 using FaceVector.Index;
+using FaceVector.People;
 using FaceVector.Ingestion;
 
 namespace FaceVector.Cli.Commands;
@@ -104,16 +105,29 @@ internal static class IndexCommands
     {
         var models = new ModelOptions();
         var store = new StoreOptions();
-        var query = new Option<FileInfo>("--query", "-q") { Description = "Photo of the person to find (its largest face is used)", Required = true };
+        var query = new Option<FileInfo?>("--query", "-q") { Description = "Photo of the person to find (its largest face is used)" };
+        var person = new Option<string?>("--person") { Description = "Instead of a photo: a person (id or name, see 'facevector people'): their photos, then faces not yet assigned that look like them" };
         var top = new Option<int>("--top", "-n") { Description = "Number of matches", DefaultValueFactory = _ => 10 };
         var threshold = new Option<float?>("--threshold") { Description = "Keep scores above this (default: the recognizer's recommended threshold)" };
         var filters = new Option<string[]>("--filter") { Description = "path=FILE, folder=DIR, hash=SHA256 or a tag key=value; repeatable (all must hold)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document (the same shape as 'search')" };
-        var command = new Command("query", "Search the index for the person in --query: one embedding plus a vector search.") { query, top, threshold, filters, json };
+        var command = new Command("query", "Search the index for the person in --query (one embedding plus a vector search), or for a known --person.") { query, person, top, threshold, filters, json };
         models.AddTo(command);
         store.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            if ((r.GetValue(query) is null) == (r.GetValue(person) is null))
+            {
+                r.AddError("give exactly one of --query FILE or --person NAME|ID");
+            }
+        });
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(person) is string who)
+            {
+                return await PeopleCommands.QueryPersonAsync(store, parse, who, parse.GetValue(top), parse.GetValue(threshold), parse.GetValue(json), ct);
+            }
+
             // The detector keeps every face; the searcher applies the one minimum probe-face size (--min-face, default 20 px).
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse) with { MinFaceSize = 0 });
             string path = parse.GetValue(query)!.FullName;
@@ -194,7 +208,10 @@ internal static class IndexCommands
                 Tags = t is null ? new Dictionary<string, string>() : ParseTags([t]),
             };
             await using IFaceIndex index = store.OpenIndex(parse);
+            // People built from these faces forget them too (erasure): their ids are read before they go.
+            IReadOnlyList<Guid> ids = await PeopleErasure.MatchingIdsAsync(index, filter, ct);
             long deleted = await index.DeleteAsync(filter, ct);
+            PeopleErasure.Forget(store.ToIndexOptions(parse), ids);
             // Forget these files in the journal too, so that a later 'index' of the folder puts them back.
             using IngestJournal? journal = store.OpenExistingJournal(parse);
             if (journal is not null && (p is not null || f is not null))

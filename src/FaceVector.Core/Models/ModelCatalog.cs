@@ -96,6 +96,17 @@ public static class ModelCatalog
     public static float RecommendedThreshold(string recognizerFile) =>
         Find(recognizerFile)?.RecommendedThreshold ?? UnknownModelThreshold;
 
+    /// <summary>
+    /// Default match threshold for the recognizer that made a collection, from its model id
+    /// (<c>file-name@sha256-prefix</c>, see <see cref="ModelIdentity"/>).
+    /// </summary>
+    public static float RecommendedThresholdForModelId(string modelId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        var at = modelId.IndexOf('@', StringComparison.Ordinal);
+        return RecommendedThreshold((at >= 0 ? modelId[..at] : modelId) + ".onnx");
+    }
+
     /// <summary>Detector family by catalog entry, else by file name.</summary>
     public static DetectorFamily DetectorFamilyOf(string detectorFile) =>
         Find(detectorFile)?.Family

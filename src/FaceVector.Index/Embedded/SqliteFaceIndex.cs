@@ -12,7 +12,7 @@ namespace FaceVector.Index.Embedded;
 /// Thread-safe: searches run concurrently over the in-memory table; the SQLite connection (not thread-safe) is used by
 /// one caller at a time. Microsoft.Data.Sqlite has no real async I/O, so the work runs synchronously inside the tasks.
 /// </remarks>
-public sealed class SqliteFaceIndex : IFaceIndex
+public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
 {
     private const string Columns = "id, image_path, image_hash, face_index, box, det_score, keypoints, model_id, ingested_at, tags, vector";
 
@@ -162,6 +162,12 @@ public sealed class SqliteFaceIndex : IFaceIndex
         ArgumentNullException.ThrowIfNull(ids);
         var state = (await ReadStateAsync(requireCollection: true, cancellationToken).ConfigureAwait(false))!;
         return [.. ids.Select(id => state.Table.Get(id, withVectors)).OfType<FacePoint>()];
+    }
+
+    public async Task<IReadOnlyList<FaceNeighbours>> NeighboursAsync(IReadOnlyList<Guid>? ids, int k, float minScore, CancellationToken cancellationToken = default)
+    {
+        var state = (await ReadStateAsync(requireCollection: true, cancellationToken).ConfigureAwait(false))!;
+        return state.Table.Neighbours(ids, k, minScore);
     }
 
     public Task DeleteAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken = default)

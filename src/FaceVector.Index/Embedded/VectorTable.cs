@@ -9,7 +9,7 @@ namespace FaceVector.Index.Embedded;
 /// an image path to slots map (so replacing an image's faces needs no scan), free-slot reuse after deletes, and optional int8 codes. Searches are exact scans, so recall is 1.0.
 /// Many searches may run at once; mutations take the write lock briefly.
 /// </summary>
-internal sealed class VectorTable
+internal sealed partial class VectorTable
 {
     /// <summary>Collections at least this large are scanned on every core.</summary>
     public const int ParallelScanThreshold = 50_000;

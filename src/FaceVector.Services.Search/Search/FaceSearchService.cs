@@ -17,7 +17,7 @@ namespace FaceVector.Services.Search;
 /// The <c>facevector.v1.FaceSearch</c> gRPC service: a thin adapter that maps messages to <see cref="FaceSearcher"/>
 /// calls and back. Every rule (face choice, threshold, top-N, validation) lives in the searcher.
 /// </summary>
-public sealed class FaceSearchService(FaceSearcher searcher, IOptions<ServerOptions> server) : FaceSearch.FaceSearchBase
+public sealed class FaceSearchService(FaceSearcher searcher, IOptions<ServerOptions> server, IOptions<Index.FaceIndexOptions> store) : FaceSearch.FaceSearchBase
 {
     public override async Task<SearchReply> Search(SearchRequest request, ServerCallContext context)
     {
@@ -55,8 +55,15 @@ public sealed class FaceSearchService(FaceSearcher searcher, IOptions<ServerOpti
         return ProtoMapping.ToProto(result);
     }
 
-    public override async Task<DeleteImagesReply> DeleteImages(DeleteImagesRequest request, ServerCallContext context) =>
-        new() { Deleted = await searcher.DeleteAsync(ProtoMapping.ToFaceFilter(request.Filter), "filter", context.CancellationToken) };
+    public override async Task<DeleteImagesReply> DeleteImages(DeleteImagesRequest request, ServerCallContext context)
+    {
+        // People built from these faces forget them too (erasure): their ids are read before they go.
+        Index.FaceFilter? filter = ProtoMapping.ToFaceFilter(request.Filter);
+        IReadOnlyList<Guid> ids = await People.PeopleErasure.MatchingIdsAsync(searcher.Index, filter, context.CancellationToken);
+        long deleted = await searcher.DeleteAsync(filter, "filter", context.CancellationToken);
+        People.PeopleErasure.Forget(store.Value, ids);
+        return new DeleteImagesReply { Deleted = deleted };
+    }
 
     public override async Task<StatsReply> GetStats(StatsRequest request, ServerCallContext context)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using FaceVector.Core.Files;
 using FaceVector.Core.Imaging;
 using FaceVector.Core.Pipeline;
 using FaceVector.Index;
@@ -119,7 +120,12 @@ public sealed class IngestPipeline
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            // A FIFO or device in a photo folder is refused without blocking the ingest.
+            bytes = RegularFile.ReadAllBytes(path, _options.MaxFileBytes);
+        }
+        catch (NotARegularFileException ex)
+        {
+            return FileOutcome.Failure(path, size, ticks, previous, $"{path}: cannot read file: {ex.Reason}");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,3 +1,4 @@
+using FaceVector.Core.Files;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
@@ -11,7 +12,11 @@ namespace FaceVector.Core.Imaging;
 /// <summary>Limits applied before any pixel is decoded.</summary>
 /// <param name="MaxPixels">Refuse images whose declared width x height is above this (default 50 megapixels).</param>
 /// <param name="MaxFileBytes">Refuse files larger than this before reading them (default 256 MiB).</param>
-public sealed record ImageLoaderOptions(long MaxPixels = 50_000_000, long MaxFileBytes = 256L << 20);
+/// <param name="Budget">Memory for decoding shared with other decodes; null: the process budget (<see cref="DecodeBudget.Process"/>).</param>
+public sealed record ImageLoaderOptions(long MaxPixels = 50_000_000, long MaxFileBytes = 256L << 20, DecodeBudget? Budget = null)
+{
+    public DecodeBudget EffectiveBudget => Budget ?? DecodeBudget.Process;
+}
 
 /// <summary>An image ready for the models plus what was learned while loading it.</summary>
 /// <param name="Image">Upright RGB pixels (EXIF orientation applied, alpha flattened onto white).</param>
@@ -42,9 +47,11 @@ public sealed class ImageLoader
     public ImageLoaderOptions Options => _options;
 
     /// <summary>Reads and decodes a file.</summary>
-    public LoadedImage Load(string path)
+    public LoadedImage Load(string path) => Decode(ReadFile(path), path);
+
+    /// <summary>Reads a file's bytes within the size limit; every failure is an <see cref="ImageLoadException"/>.</summary>
+    public byte[] ReadFile(string path)
     {
-        byte[] bytes;
         try
         {
             var info = new FileInfo(path);
@@ -58,18 +65,36 @@ public sealed class ImageLoader
                 throw new ImageLoadException(path, ImageLoadFailure.TooLarge, $"file is {info.Length:N0} bytes, over the limit of {_options.MaxFileBytes:N0}");
             }
 
-            bytes = File.ReadAllBytes(path);
+            // A FIFO or device named like a photo is refused without blocking the reader.
+            return RegularFile.ReadAllBytes(path, _options.MaxFileBytes);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new ImageLoadException(path, ImageLoadFailure.Unreadable, "file not found", ex);
+        }
+        catch (NotARegularFileException ex)
+        {
+            throw new ImageLoadException(path, ImageLoadFailure.Unreadable, ex.Reason, ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ImageLoadException(path, ImageLoadFailure.Unreadable, ex.Message, ex);
         }
-
-        return Decode(bytes, path);
     }
 
     /// <summary>Decodes image bytes; <paramref name="source"/> names them in errors.</summary>
     public LoadedImage Decode(byte[] bytes, string source)
+    {
+        LoadedImage loaded = Decode(bytes, source, out IDisposable lease);
+        lease.Dispose();
+        return loaded;
+    }
+
+    /// <summary>
+    /// Decodes image bytes holding their share of the process decode budget, which the caller gives back by
+    /// disposing <paramref name="lease"/> once it is done with the pixels (an analysis keeps them for detection).
+    /// </summary>
+    public LoadedImage Decode(byte[] bytes, string source, out IDisposable lease)
     {
         if (bytes.Length == 0)
         {
@@ -105,6 +130,7 @@ public sealed class ImageLoader
                 $"{header.Width}x{header.Height} = {pixels / 1e6:0.#} megapixels, over the limit of {_options.MaxPixels / 1e6:0.#} (raise it with --max-pixels)");
         }
 
+        lease = _options.EffectiveBudget.Acquire(pixels, source);
         try
         {
             // Rgba32 keeps alpha so it can be flattened onto white; every other layout (gray, palette, 16-bit,
@@ -113,9 +139,10 @@ public sealed class ImageLoader
             image.Mutate(x => x.AutoOrient());
             return new LoadedImage(ToRgb(image), format.Name, sha256);
         }
-        catch (Exception ex) when (IsDecodeFailure(ex))
+        catch (Exception ex)
         {
-            throw new ImageLoadException(source, ImageLoadFailure.Corrupt, $"{format.Name} data cannot be decoded: {ex.Message}", ex);
+            lease.Dispose();
+            throw IsDecodeFailure(ex) ? new ImageLoadException(source, ImageLoadFailure.Corrupt, $"{format.Name} data cannot be decoded: {ex.Message}", ex) : ex;
         }
     }
 

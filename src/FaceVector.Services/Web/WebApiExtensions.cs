@@ -109,7 +109,7 @@ public static class WebApiExtensions
         {
             size = thumbnails.UprightSize(m.ImagePath, m.ImageHash);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or ImageFormatException)
+        catch (Exception ex) when (ex is WebApiException or InvalidDataException or ImageFormatException)
         {
             size = default; // the page then shows the thumbnail without a box
         }
@@ -141,20 +141,21 @@ public static class WebApiExtensions
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        byte[] jpeg = await thumbnails.JpegAsync(IndexedImages.ExistingFile(face.ImagePath), face.ImageHash, side, http.RequestAborted);
+        byte[] jpeg = await thumbnails.JpegAsync(face, side, http.RequestAborted);
         return Results.File(jpeg, "image/jpeg");
     }
 
     private static async Task<IResult> ImageAsync(HttpContext http, string? id, string? path, IndexedImages images, IOptions<WebOptions> options)
     {
-        string file = id is not null ? (await images.ByIdAsync(id, http.RequestAborted)).ImagePath
+        FacePayload face = id is not null ? await images.ByIdAsync(id, http.RequestAborted)
             : path is not null ? await images.ByPathAsync(path, http.RequestAborted)
             : throw new WebApiException(StatusCodes.Status400BadRequest, "give 'id' (the point id of an indexed face) or 'path' (an indexed image)");
-        file = IndexedImages.ExistingFile(file);
+        // Read whole and checked against the indexed hash before the first byte goes out.
+        VerifiedImage file = IndexedImages.Read(face);
         // The type from the content, not the name: an indexed "x.png" may hold a JPEG.
-        string contentType = Image.DetectFormat(file)?.DefaultMimeType ?? "application/octet-stream";
+        string contentType = Image.DetectFormat(file.Bytes)?.DefaultMimeType ?? "application/octet-stream";
         SetCaching(http, options.Value);
-        return TypedResults.PhysicalFile(file, contentType);
+        return Results.File(file.Bytes, contentType);
     }
 
     // Private: the answers may need the API key, so shared caches must not keep them.

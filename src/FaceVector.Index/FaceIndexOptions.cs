@@ -18,6 +18,8 @@ public sealed record FaceIndexOptions
     public string Collection { get; init; } = DefaultCollection;
     /// <summary>Further Qdrant settings (timeouts, shards, HNSW...); endpoint, key and collection come from this record.</summary>
     public QdrantIndexOptions Qdrant { get; init; } = new();
+    /// <summary>Embedded store: false for callers that only read or delete (a missing file is an error, never created).</summary>
+    public bool CreateIfMissing { get; init; } = true;
 
     /// <summary>Per-user data folder: <c>$XDG_DATA_HOME/facevector</c>, else <c>~/.local/share/facevector</c>.</summary>
     public static string DefaultDataDirectory()
@@ -62,7 +64,7 @@ public static class FaceIndexFactory
         ArgumentNullException.ThrowIfNull(options);
         return options.Provider.ToLowerInvariant() switch
         {
-            FaceIndexOptions.SqliteProvider => new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection)),
+            FaceIndexOptions.SqliteProvider => new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection) { CreateIfMissing = options.CreateIfMissing }),
             FaceIndexOptions.QdrantProvider => new QdrantFaceIndex(options.Qdrant with
             {
                 Endpoint = options.QdrantUrl ?? options.Qdrant.Endpoint,

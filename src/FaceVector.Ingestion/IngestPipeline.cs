@@ -106,7 +106,10 @@ public sealed class IngestPipeline
 
         long size = info.Length, ticks = info.LastWriteTimeUtc.Ticks;
         JournalEntry? previous = _journal.Find(path);
-        bool sameModel = previous?.ModelId == _embedder.ModelId;
+        // Faces deleted from the index by any route (CLI, gRPC, HTTP, another process) leave the journal saying
+        // "indexed": a file whose faces are gone is embedded again, so re-indexing brings a deleted photo back.
+        bool sameModel = previous?.ModelId == _embedder.ModelId
+            && (previous.Faces == 0 || await _index.CountAsync(new FaceFilter { ImagePath = path }, ct).ConfigureAwait(false) > 0);
         if (sameModel && previous!.Size == size && previous.ModifiedTicks == ticks)
         {
             return new FileOutcome(path, OutcomeKind.Unchanged, size, ticks, previous.Sha256, null, null, previous);

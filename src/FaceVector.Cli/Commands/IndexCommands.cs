@@ -6,6 +6,7 @@ using FaceVector.Core.Pipeline;
 using FaceVector.Core.Search;
 using FaceVector.Index;
 using FaceVector.Ingestion;
+using FaceVector.Ingestion.Erasure;
 
 namespace FaceVector.Cli.Commands;
 
@@ -113,6 +114,8 @@ internal static class IndexCommands
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            // The store first: a wrong --db is reported before the models load, and is never created.
+            await using IFaceIndex index = store.OpenIndex(parse, create: false);
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse));
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             QueryFace probe;
@@ -126,7 +129,6 @@ internal static class IndexCommands
             }
 
             float minScore = parse.GetValue(threshold) ?? analyzer.RecommendedThreshold;
-            await using IFaceIndex index = store.OpenIndex(parse);
             IReadOnlyList<FaceMatch> matches = await RunWithModelGuard(() => index.SearchAsync(
                 new FaceQuery(probe.Embedding, analyzer.ModelId, parse.GetValue(top), minScore, ParseFilter(parse.GetValue(filters))), ct));
             var result = new FolderSearchResult(probe,
@@ -152,20 +154,31 @@ internal static class IndexCommands
         return command;
     }
 
-    public static Command BuildDelete()
+    public static Command BuildDelete() => BuildDelete("delete",
+        "Delete faces from the index by photo path, folder or tag (the journal forgets photos left without a face, so 'index' brings them back).",
+        verifyByDefault: false);
+
+    /// <summary><c>erase</c>: <c>delete --verify</c>, for a person's request to be forgotten.</summary>
+    public static Command BuildErase() => BuildDelete("erase",
+        "Delete faces and prove it: the store's deleted rows are overwritten, its WAL emptied, and its files (and the journal's) scanned byte for byte for the removed vectors, paths and hashes.",
+        verifyByDefault: true);
+
+    private static Command BuildDelete(string name, string description, bool verifyByDefault)
     {
         var store = new StoreOptions();
         var path = new Option<string?>("--path") { Description = "Delete the faces of this photo" };
         var folder = new Option<string?>("--folder") { Description = "Delete the faces of every photo under this folder" };
         var tag = new Option<string?>("--tag") { Description = "Delete every face with this tag (key=value)" };
-        var command = new Command("delete", "Delete faces from the index by photo path, folder or tag.") { path, folder, tag };
+        var verify = new Option<bool>("--verify") { Description = "Print an erasure report: scan the store files for the removed faces' bytes (exit 1 if any remain)", DefaultValueFactory = _ => verifyByDefault };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var command = new Command(name, description) { path, folder, tag, verify, json };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             string? p = parse.GetValue(path), f = parse.GetValue(folder), t = parse.GetValue(tag);
             if ((p is null ? 0 : 1) + (f is null ? 0 : 1) + (t is null ? 0 : 1) != 1)
             {
-                return CliErrors.Fail("delete: give exactly one of --path, --folder or --tag");
+                return CliErrors.Fail($"{name}: give exactly one of --path, --folder or --tag");
             }
 
             var filter = new FaceFilter
@@ -174,17 +187,23 @@ internal static class IndexCommands
                 ImagePathPrefix = f is null ? null : Path.GetFullPath(f).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar,
                 Tags = t is null ? new Dictionary<string, string>() : ParseTags([t]),
             };
-            await using IFaceIndex index = store.OpenIndex(parse);
-            long deleted = await index.DeleteAsync(filter, ct);
-            // Forget these files in the journal too, so that a later 'index' of the folder puts them back.
-            using IngestJournal? journal = store.OpenExistingJournal(parse);
-            if (journal is not null && (p is not null || f is not null))
+            FaceIndexOptions storeOptions = store.ToIndexOptions(parse);
+            ErasedFaces erased;
+            await using (IFaceIndex index = store.OpenIndex(parse, create: false))
             {
-                journal.Remove(p is not null ? [filter.ImagePath!] : journal.Under(Path.GetFullPath(f!)).Select(e => e.Path));
+                // The journal forgets photos left without a face, so that a later 'index' puts them back.
+                using IngestJournal? journal = store.OpenExistingJournal(parse);
+                erased = await FaceEraser.EraseAsync(index, filter, journal, ct);
             }
 
-            Console.WriteLine($"deleted {deleted} face(s)");
-            return 0;
+            if (!parse.GetValue(verify))
+            {
+                Console.WriteLine($"deleted {erased.Faces} face(s) of {erased.Images.Count} photo(s); journal forgot {erased.ForgottenPaths.Count} photo(s)");
+                return 0;
+            }
+
+            ErasureReport report = ErasureScan.Scan(erased, ErasureScan.StoreFiles(storeOptions, store.JournalPath(parse)));
+            return ErasureOutput.Print(report, storeOptions, parse.GetValue(json));
         });
         return command;
     }
@@ -197,7 +216,7 @@ internal static class IndexCommands
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            await using IFaceIndex index = store.OpenIndex(parse);
+            await using IFaceIndex index = store.OpenIndex(parse, create: false);
             CollectionInfo? info = await index.GetCollectionAsync(ct);
             FaceIndexTally tally = await index.TallyAsync(ct);
             using IngestJournal? journal = store.OpenExistingJournal(parse);

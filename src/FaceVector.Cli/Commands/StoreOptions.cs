@@ -41,7 +41,9 @@ internal sealed class StoreOptions
             : new FaceIndexOptions { DbPath = Path.GetFullPath(parse.GetValue(Db) ?? FaceIndexOptions.DefaultDbPath()), Collection = collection };
     }
 
-    public IFaceIndex OpenIndex(ParseResult parse) => FaceIndexFactory.Open(ToIndexOptions(parse));
+    /// <param name="create">False for commands that only read or delete: they never create a store or its folder.</param>
+    public IFaceIndex OpenIndex(ParseResult parse, bool create = true) =>
+        FaceIndexFactory.Open(ToIndexOptions(parse) with { CreateIfMissing = create });
 
     /// <summary>The journal of ingests into this store and collection.</summary>
     public string JournalPath(ParseResult parse)

@@ -48,26 +48,54 @@ public sealed class SqliteFaceIndex : IFaceIndex
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Collection);
         Collection = options.Collection;
         Path = System.IO.Path.GetFullPath(options.Path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        // A wrong file is refused before SQLite touches it (no folder created, no -wal beside random bytes).
+        StoreFile.Check(Path, mustExist: !options.CreateIfMissing);
+        if (options.CreateIfMissing) Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            Mode = options.CreateIfMissing ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
             Pooling = false, // closing the index releases the file
             DefaultTimeout = (int)options.BusyTimeout.TotalSeconds,
         };
         _connection = new SqliteConnection(builder.ToString());
-        _connection.Open();
-        Execute(null, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}");
-        // A face row is ~2.3 KB (the float32 vector is 2 KB): 4 KB pages would hold one row each and waste 40%.
-        // Only takes effect on a new file, before the first table (and before WAL is set).
-        Execute(null, "PRAGMA page_size = 8192");
-        Execute(null, "PRAGMA journal_mode = WAL");
-        Execute(null, "PRAGMA synchronous = FULL");
-        using (var tx = _connection.BeginTransaction())
+        try
         {
+            _connection.Open();
+            Execute(null, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}");
+            CheckIsFaceStore();
+            // A face row is ~2.3 KB (the float32 vector is 2 KB): 4 KB pages would hold one row each and waste 40%.
+            // Only takes effect on a new file, before the first table (and before WAL is set).
+            Execute(null, "PRAGMA page_size = 8192");
+            Execute(null, "PRAGMA journal_mode = WAL");
+            Execute(null, "PRAGMA synchronous = FULL");
+            // Deleted faces are biometric data: freed cells and pages are overwritten with zeros, not just unlinked.
+            Execute(null, "PRAGMA secure_delete = ON");
+            using var tx = _connection.BeginTransaction();
             foreach (var statement in Schema) Execute(tx, statement);
             tx.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            _connection.Dispose();
+            throw StoreFile.Explain(Path, ex);
+        }
+        catch (StoreFileException)
+        {
+            _connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Another program's SQLite database is refused rather than given FaceVector's tables.</summary>
+    private void CheckIsFaceStore()
+    {
+        using var tables = Command(null, "SELECT count(*), coalesce(sum(name = 'faces'), 0) FROM sqlite_schema WHERE type = 'table'");
+        using var reader = tables.ExecuteReader(); // reading the schema also proves the file is a readable database
+        reader.Read();
+        if (reader.GetInt64(0) > 0 && reader.GetInt64(1) == 0)
+        {
+            throw new StoreFileException(Path, "is a SQLite database of something else, not a FaceVector store");
         }
     }
 
@@ -217,7 +245,37 @@ public sealed class SqliteFaceIndex : IFaceIndex
                 tombstone.ExecuteNonQuery();
             }
             return (Deleted: deleted, Change: new Change(revision, ids, []));
-        }, result => { Commit(result.Change); return result.Deleted; }, requireCollection: true, cancellationToken);
+        }, result =>
+        {
+            Commit(result.Change);
+            if (result.Deleted > 0) LastCheckpoint = TruncateWal();
+            return result.Deleted;
+        }, requireCollection: true, cancellationToken);
+
+    /// <summary>
+    /// How the last delete's write-ahead log checkpoint went: complete when the WAL file was emptied, so the deleted
+    /// rows' old page images are gone from it too. Busy when another connection (a running <c>serve</c>) was reading.
+    /// </summary>
+    public WalCheckpoint? LastCheckpoint { get; private set; }
+
+    /// <summary>
+    /// Copies the WAL into the database file and truncates it to zero bytes (with secure_delete the copied pages no
+    /// longer hold deleted rows). Readers of the same file on other connections can make it incomplete.
+    /// </summary>
+    public async Task<WalCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await _connectionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try { return LastCheckpoint = TruncateWal(); }
+        finally { _connectionGate.Release(); }
+    }
+
+    private WalCheckpoint TruncateWal()
+    {
+        using var command = Command(null, "PRAGMA wal_checkpoint(TRUNCATE)");
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new WalCheckpoint(Busy: reader.GetInt64(0) != 0, LogFrames: reader.GetInt64(1), CheckpointedFrames: reader.GetInt64(2));
+    }
 
     /// <summary>
     /// Runs <paramref name="write"/> in one IMMEDIATE transaction (the file's write lock is taken up front, so this
@@ -359,4 +417,10 @@ public sealed class SqliteFaceIndex : IFaceIndex
         using var command = Command(tx, sql, parameters);
         command.ExecuteNonQuery();
     }
+}
+
+/// <summary>Result of <c>PRAGMA wal_checkpoint(TRUNCATE)</c>: complete when not busy (the WAL is then empty).</summary>
+public sealed record WalCheckpoint(bool Busy, long LogFrames, long CheckpointedFrames)
+{
+    public bool Complete => !Busy;
 }

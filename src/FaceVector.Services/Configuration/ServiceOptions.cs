@@ -14,8 +14,26 @@ public sealed class ServerOptions
 {
     public const string Section = "FaceVector:Server";
 
-    /// <summary>When set, every call except health must carry it (x-api-key or authorization: Bearer). Also read from FACEVECTOR_API_KEY.</summary>
+    /// <summary>
+    /// The search key: when a key is set, every call except health must carry one (x-api-key or authorization:
+    /// Bearer), and this one may only read. Also FACEVECTOR_API_KEY, or a file (ApiKeyFile, FACEVECTOR_API_KEY_FILE).
+    /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>File holding the search key (a docker secret, e.g. /run/secrets/facevector_api_key).</summary>
+    public string? ApiKeyFile { get; set; }
+
+    /// <summary>The admin key: may also delete faces. Also FACEVECTOR_ADMIN_KEY, or a file (AdminKeyFile, FACEVECTOR_ADMIN_KEY_FILE).</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>File holding the admin key.</summary>
+    public string? AdminKeyFile { get; set; }
+
+    /// <summary>
+    /// Without any key a server listening beyond loopback refuses to start; true says anonymous access is wanted
+    /// there (e.g. behind an authenticating proxy).
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
 
     /// <summary>Largest gRPC message accepted, in bytes: bounds a unary image upload.</summary>
     public int MaxReceiveMessageBytes { get; set; } = 16 << 20;

@@ -63,6 +63,13 @@ public static class FaceVectorHost
         }
 
         WebApplication app = builder.Build();
+        if (roles.HasFlag(FaceVectorRoles.Search))
+        {
+            // Open the store now: a corrupt, read-only or foreign file stops the start with its one-line reason,
+            // rather than a server that answers INTERNAL to every call.
+            _ = app.Services.GetRequiredService<Index.IFaceIndex>();
+        }
+
         app.MapFaceVectorServices(roles);
         return app;
     }
@@ -73,8 +80,8 @@ public static class FaceVectorHost
         IConfiguration config = builder.Configuration;
         IServiceCollection services = builder.Services;
         services.Configure<ServerOptions>(config.GetSection(ServerOptions.Section));
-        // The conventional environment variable, for hosts that do not use the FaceVector__Server__ApiKey form.
-        services.PostConfigure<ServerOptions>(o => o.ApiKey ??= config["FACEVECTOR_API_KEY"]);
+        // The conventional environment variables and key files (docker secrets), for hosts that do not use the FaceVector__Server__ApiKey form.
+        services.PostConfigure<ServerOptions>(o => ApiKeys.Resolve(o, config));
         ServerOptions server = config.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
 
         // Plain-text HTTP/2 needs HTTP/2 only (no ALPN to negotiate it); with a certificate it is the same protocol over TLS.
@@ -91,6 +98,8 @@ public static class FaceVectorHost
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         services.AddSingleton<FaceVectorMetrics>();
         services.AddSingleton<ApiKeyCheck>();
+        services.AddSingleton<ExposureGuard>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExposureGuard>());
         services.AddFaceVectorTelemetry(config, roles);
         return builder;
     }
@@ -113,6 +122,7 @@ public static class FaceVectorHost
         IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
         services.AddSingleton(_ => Index.FaceIndexFactory.Open(index.ToFaceIndexOptions()));
         services.AddSingleton<SearchModel>();
+        services.AddSingleton<FaceDeletion>();
         if (inProcessEmbedder)
         {
             services.AddSingleton<IProbeEmbedder, InProcessProbeEmbedder>();
@@ -129,6 +139,7 @@ public static class FaceVectorHost
 
     public static WebApplication MapFaceVectorServices(this WebApplication app, FaceVectorRoles roles)
     {
+        ExposureGuard.UseExposureGate(app, app.Services.GetRequiredService<ExposureGuard>());
         if (roles.HasFlag(FaceVectorRoles.Embedding))
         {
             app.MapGrpcService<FaceEmbeddingService>();

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace FaceVector.Services.Search;
 
 /// <summary>The <c>facevector.v1.FaceSearch</c> gRPC service: probe faces in, stored faces ranked by cosine similarity out.</summary>
-public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder, SearchModel searchModel, IOptions<SearchOptions> options, IOptions<ServerOptions> server)
+public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder, SearchModel searchModel, IOptions<SearchOptions> options, IOptions<ServerOptions> server,
+    FaceDeletion deletion)
     : FaceSearch.FaceSearchBase
 {
     public const string NoFaceMessage = "no face in probe image";
@@ -61,7 +62,8 @@ public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder,
     {
         FaceFilter filter = ProtoMapping.ToFaceFilter(request.Filter)
             ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "an empty filter would delete every face: give a path, prefix, hash or tags"));
-        return new DeleteImagesReply { Deleted = await index.DeleteAsync(filter, context.CancellationToken) };
+        // The erasure rule of every route: rows overwritten, WAL emptied, the journal forgets photos without a face.
+        return new DeleteImagesReply { Deleted = (await deletion.DeleteAsync(filter, context.CancellationToken)).Faces };
     }
 
     public override async Task<StatsReply> GetStats(StatsRequest request, ServerCallContext context)

@@ -47,6 +47,7 @@ public static class WebApiExtensions
         api.MapGet("/ingest-report", (IngestReportReader reader) => Results.Ok(reader.Read()));
         api.MapGet("/thumbnail", ThumbnailAsync);
         api.MapGet("/image", ImageAsync);
+        api.MapDelete("/images", DeleteImagesAsync).WithMetadata(new AdminOnly());
         return app;
     }
 
@@ -156,6 +157,42 @@ public static class WebApiExtensions
         string contentType = Image.DetectFormat(file.Bytes)?.DefaultMimeType ?? "application/octet-stream";
         SetCaching(http, options.Value);
         return Results.File(file.Bytes, contentType);
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/images?path=FILE | folder=DIR | tag=key=value</c> (admin key): the faces of one photo, a folder
+    /// or a tag, erased like gRPC DeleteImages and the CLI's <c>delete</c>.
+    /// </summary>
+    private static async Task<IResult> DeleteImagesAsync(HttpContext http, string? path, string? folder, string? tag, FaceDeletion deletion)
+    {
+        if ((path is null ? 0 : 1) + (folder is null ? 0 : 1) + (tag is null ? 0 : 1) != 1)
+        {
+            throw new WebApiException(StatusCodes.Status400BadRequest, "give exactly one of 'path', 'folder' or 'tag' (key=value)");
+        }
+
+        int eq = tag?.IndexOf('=', StringComparison.Ordinal) ?? -1;
+        if (tag is not null && eq <= 0)
+        {
+            throw new WebApiException(StatusCodes.Status400BadRequest, "'tag' must be key=value");
+        }
+
+        FaceFilter filter;
+        try
+        {
+            filter = new FaceFilter
+            {
+                ImagePath = path is null ? null : Path.GetFullPath(path),
+                ImagePathPrefix = folder is null ? null : Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar,
+                Tags = tag is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [tag[..eq]] = tag[(eq + 1)..] },
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new WebApiException(StatusCodes.Status400BadRequest, "'path' or 'folder' is not a usable path");
+        }
+
+        Ingestion.Erasure.ErasedFaces erased = await deletion.DeleteAsync(filter, http.RequestAborted);
+        return Results.Ok(new DeleteResponse(erased.Faces, erased.Images.Count, erased.ForgottenPaths.Count));
     }
 
     // Private: the answers may need the API key, so shared caches must not keep them.

@@ -40,6 +40,18 @@ public sealed class ServerOptions
 
     /// <summary>Largest image assembled from an EmbedStream upload, in bytes.</summary>
     public long MaxStreamedImageBytes { get; set; } = 64L << 20;
+
+    /// <summary>An upload stream with no message for this long is ended (DEADLINE_EXCEEDED).</summary>
+    public double UploadIdleTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>An upload stream still open after this long is ended (DEADLINE_EXCEEDED).</summary>
+    public double UploadDeadlineSeconds { get; set; } = 120;
+
+    /// <summary>Upload streams open at once; more are refused (RESOURCE_EXHAUSTED).</summary>
+    public int MaxConcurrentUploads { get; set; } = 16;
+
+    /// <summary>Bytes all open upload streams may hold together; beyond it uploads are refused (RESOURCE_EXHAUSTED).</summary>
+    public long MaxUploadBufferBytes { get; set; } = 256L << 20;
 }
 
 /// <summary>Which models the embedding service loads and how (section <c>FaceVector:Models</c>).</summary>

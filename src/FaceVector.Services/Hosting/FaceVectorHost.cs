@@ -98,6 +98,7 @@ public static class FaceVectorHost
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         services.AddSingleton<FaceVectorMetrics>();
         services.AddSingleton<ApiKeyCheck>();
+        services.AddSingleton<UploadLimiter>();
         services.AddSingleton<ExposureGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<ExposureGuard>());
         services.AddFaceVectorTelemetry(config, roles);

@@ -23,6 +23,11 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
             {
                 LogUnexpected(logger, ex, context.Method);
             }
+            else if (status.StatusCode == StatusCode.Cancelled)
+            {
+                // The client went away: routine, not a server fault.
+                LogCancelled(logger, context.Method);
+            }
 
             throw new RpcException(status);
         }
@@ -30,13 +35,18 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
 
     internal static Status? Map(Exception ex, ServerCallContext context) => ex switch
     {
+        // Whatever a cancelled call's code threw (OperationCanceledException, an IOException from a reset stream),
+        // the cause is the client's cancellation.
+        _ when context.CancellationToken.IsCancellationRequested => new Status(StatusCode.Cancelled, "call cancelled"),
         ImageLoadException e => new Status(StatusCode.InvalidArgument, e.Message),
         ModelMismatchException e => new Status(StatusCode.FailedPrecondition, e.Message),
         CollectionNotFoundException e => new Status(StatusCode.FailedPrecondition, e.Message),
-        OperationCanceledException when context.CancellationToken.IsCancellationRequested => new Status(StatusCode.Cancelled, "call cancelled"),
         ArgumentException e => new Status(StatusCode.InvalidArgument, e.Message),
         _ => new Status(StatusCode.Internal, "internal error (see the server log)"),
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} cancelled by the client")]
+    private static partial void LogCancelled(ILogger logger, string method);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception in {Method}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method);

@@ -10,7 +10,7 @@ namespace FaceVector.Services.Search;
 
 /// <summary>The <c>facevector.v1.FaceSearch</c> gRPC service: probe faces in, stored faces ranked by cosine similarity out.</summary>
 public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder, SearchModel searchModel, IOptions<SearchOptions> options, IOptions<ServerOptions> server,
-    FaceDeletion deletion)
+    FaceDeletion deletion, UploadLimiter uploads)
     : FaceSearch.FaceSearchBase
 {
     public const string NoFaceMessage = "no face in probe image";
@@ -37,7 +37,7 @@ public sealed class FaceSearchService(IFaceIndex index, IProbeEmbedder embedder,
         (SearchRequest request, byte[] image) = await ChunkedUpload.ReadAsync(requestStream,
             c => c.PartCase == SearchChunk.PartOneofCase.Request ? c.Request : null,
             c => c.PartCase == SearchChunk.PartOneofCase.Data ? c.Data : null,
-            _ => 0, server.Value.MaxStreamedImageBytes, context.CancellationToken);
+            _ => 0, server.Value.MaxStreamedImageBytes, uploads, context.CancellationToken);
         request.Image = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(image); // the array is ours alone: no copy
         return await Search(request, context);
     }

@@ -13,11 +13,11 @@ namespace FaceVector.Ingestion.Erasure;
 public sealed record ErasedFaces(long Faces, IReadOnlyList<string> Images, IReadOnlyList<string> ForgottenPaths, WalCheckpoint? Checkpoint)
 {
     /// <summary>Byte patterns of what was removed and must no longer be found: vector slices, gone paths and hashes.</summary>
-    internal IReadOnlyList<ErasureNeedle> Needles { get; init; } = [];
+    public IReadOnlyList<ErasureNeedle> Needles { get; init; } = [];
 }
 
 /// <summary>One byte pattern of removed data, and what it is (for the report; never the data itself).</summary>
-internal sealed record ErasureNeedle(string Kind, string Label, byte[] Bytes);
+public sealed record ErasureNeedle(string Kind, string Label, byte[] Bytes);
 
 /// <summary>
 /// Deletion by any route (CLI by path, folder or tag; gRPC DeleteImages; the HTTP API): deletes the faces, then

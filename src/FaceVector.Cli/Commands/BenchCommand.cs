@@ -17,6 +17,7 @@ internal static class BenchCommand
         bench.Add(BuildEmbed());
         bench.Add(BuildIngest());
         bench.Add(BuildIndex());
+        bench.Add(FuzzCommand.Build());
         return bench;
     }
 

@@ -46,6 +46,14 @@ public static class StoreFile
         var info = new FileInfo(full);
         if (info.Length == 0)
         {
+            // In WAL mode a new store's pages may all still be in its -wal file (a run killed before the first
+            // checkpoint): with SQLite's files beside it, an empty file is a store to open, not a mistake.
+            if (File.Exists(full + "-wal") || File.Exists(full + "-shm"))
+            {
+                CheckWritable(full, what);
+                return;
+            }
+
             throw new StoreFileException(full, $"is empty (0 bytes), not a {what}: delete it or give another file");
         }
 
@@ -70,6 +78,11 @@ public static class StoreFile
             throw new StoreFileException(full, "cannot be read (permission denied)", ex);
         }
 
+        CheckWritable(full, what);
+    }
+
+    private static void CheckWritable(string full, string what)
+    {
         if (!CanWrite(full))
         {
             throw new StoreFileException(full, $"is read-only: FaceVector writes to the {what} (and its -wal/-shm files beside it); make it writable or copy it");

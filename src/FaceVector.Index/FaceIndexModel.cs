@@ -49,7 +49,7 @@ public sealed record FaceFilter
     public bool IsEmpty => ImagePath is null && ImagePathPrefix is null && ImageHash is null && Tags.Count == 0;
 }
 
-/// <summary>A vector search request. Only scores strictly greater than <see cref="ScoreThreshold"/> are returned.</summary>
+/// <summary>A vector search request. Scores greater than or equal to <see cref="ScoreThreshold"/> are returned (inclusive, see <see cref="Core.Search.ScoreThreshold"/>).</summary>
 public sealed record FaceQuery(float[] Vector, string ModelId, int Limit = 10, float? ScoreThreshold = null, FaceFilter? Filter = null);
 
 public sealed record FacePage(IReadOnlyList<FacePoint> Points, string? NextOffset);

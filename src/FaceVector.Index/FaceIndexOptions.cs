@@ -1,25 +1,70 @@
+using System.Globalization;
 using FaceVector.Index.Embedded;
 using FaceVector.Index.Qdrant;
 
 namespace FaceVector.Index;
 
-/// <summary>One configuration that opens either store: an embedded SQLite file or a Qdrant server.</summary>
+/// <summary>
+/// The one store configuration: the embedded SQLite file or a Qdrant server, with every Qdrant setting. Servers bind
+/// it from section <c>FaceVector:Index</c> (environment <c>FaceVector__Index__...</c>) and validate it at start-up;
+/// the CLI's <c>--db</c>, <c>--qdrant</c>, <c>--api-key</c>, <c>--collection</c> and <c>--qdrant-timeout</c> set the same
+/// properties and go through the same <see cref="Problems"/>. The Qdrant settings are flat (<c>Qdrant*</c>) so that one
+/// environment variable names each.
+/// </summary>
 public sealed record FaceIndexOptions
 {
+    public const string Section = "FaceVector:Index";
     public const string DefaultCollection = "faces";
     public const string SqliteProvider = "sqlite";
     public const string QdrantProvider = "qdrant";
 
-    /// <summary><c>sqlite</c> (default) or <c>qdrant</c>.</summary>
-    public string Provider { get; init; } = SqliteProvider;
-    public string DbPath { get; init; } = DefaultDbPath();
-    public Uri? QdrantUrl { get; init; }
-    public string? ApiKey { get; init; }
-    public string Collection { get; init; } = DefaultCollection;
-    /// <summary>Further Qdrant settings (timeouts, shards, HNSW...); endpoint, key and collection come from this record.</summary>
-    public QdrantIndexOptions Qdrant { get; init; } = new();
-    /// <summary>Embedded store: false for callers that only read or delete (a missing file is an error, never created).</summary>
-    public bool CreateIfMissing { get; init; } = true;
+    /// <summary><c>sqlite</c> (embedded store, default) or <c>qdrant</c>.</summary>
+    public string Provider { get; set; } = SqliteProvider;
+
+    /// <summary>SQLite file (its folder is created); default <see cref="DefaultDbPath"/>.</summary>
+    public string DbPath { get; set; } = DefaultDbPath();
+
+    public string Collection { get; set; } = DefaultCollection;
+
+    /// <summary>Qdrant gRPC endpoint (port 6334), e.g. <c>http://qdrant:6334</c>; <c>https://</c> turns TLS on.</summary>
+    public Uri? QdrantUrl { get; set; }
+
+    public string? QdrantApiKey { get; set; }
+
+    /// <summary>Deadline of every Qdrant call.</summary>
+    public double QdrantTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Retries after a transient Qdrant failure (Unavailable, DeadlineExceeded, ResourceExhausted, Aborted).</summary>
+    public int QdrantMaxRetries { get; set; } = 3;
+
+    /// <summary>Wait before the first retry, doubled for each further one.</summary>
+    public double QdrantRetryBackoffMilliseconds { get; set; } = 200;
+
+    /// <summary>Points per upsert request.</summary>
+    public int QdrantUpsertBatchSize { get; set; } = 256;
+
+    // Collection layout, used only when the collection is created (a cluster needs shards and replicas > 1).
+    public uint QdrantShardNumber { get; set; } = 1;
+
+    public uint QdrantReplicationFactor { get; set; } = 1;
+
+    /// <summary>Replicas that must confirm a write before it succeeds (at most the replication factor).</summary>
+    public uint QdrantWriteConsistencyFactor { get; set; } = 1;
+
+    public ulong QdrantHnswM { get; set; } = 16;
+
+    public ulong QdrantHnswEfConstruct { get; set; } = 100;
+
+    /// <summary>Search-time HNSW beam width; unset: Qdrant's default.</summary>
+    public ulong? QdrantHnswEf { get; set; }
+
+    /// <summary>Int8 scalar quantisation in RAM (with rescoring): about a quarter of the float vectors' memory.</summary>
+    public bool QdrantScalarQuantization { get; set; }
+
+    /// <summary>Original float vectors on disk (memory-mapped); with quantisation only the int8 codes stay in RAM.</summary>
+    public bool QdrantOnDiskVectors { get; set; }
+
+    public bool IsQdrant => string.Equals(Provider, QdrantProvider, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Per-user data folder: <c>$XDG_DATA_HOME/facevector</c>, else <c>~/.local/share/facevector</c>.</summary>
     public static string DefaultDataDirectory()
@@ -29,51 +74,89 @@ public sealed record FaceIndexOptions
         return Path.Combine(root, "facevector");
     }
 
-    /// <summary>The embedded store used when no <c>--db</c> or <c>--qdrant</c> is given.</summary>
+    /// <summary>The embedded store used when no <c>--db</c> or <c>--qdrant</c> (or <c>DbPath</c>) is given.</summary>
     public static string DefaultDbPath() => Path.Combine(DefaultDataDirectory(), "faces.db");
 
     /// <summary>
-    /// Reads the CLI's <c>--db FILE</c> or <c>--qdrant URL</c> (plus <c>--api-key</c>, <c>--collection</c>); neither means
-    /// the default database file. Unrelated arguments are ignored, so a caller can pass its whole argument list.
+    /// What is wrong with these settings, each message naming the setting as <paramref name="name"/> spells it
+    /// (a configuration key for servers, a flag for the CLI); empty when they are usable.
     /// </summary>
-    public static FaceIndexOptions FromArguments(IReadOnlyList<string> args)
+    public IReadOnlyList<string> Problems(Func<string, string> name)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var options = new FaceIndexOptions();
-        for (var i = 0; i < args.Count; i++)
+        ArgumentNullException.ThrowIfNull(name);
+        var problems = new List<string>();
+        void Check(bool ok, string setting, string rule, object? value)
         {
-            string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.", nameof(args));
-            options = args[i] switch
+            if (!ok)
             {
-                "--db" => options with { Provider = SqliteProvider, DbPath = Next() },
-                "--qdrant" => options with { Provider = QdrantProvider, QdrantUrl = new Uri(Next()) },
-                "--api-key" => options with { ApiKey = Next() },
-                "--collection" => options with { Collection = Next() },
-                _ => options,
-            };
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name(setting)} {rule} (it is '{value}')"));
+            }
         }
-        return options;
+
+        Check(string.Equals(Provider, SqliteProvider, StringComparison.OrdinalIgnoreCase) || IsQdrant, nameof(Provider), $"must be '{SqliteProvider}' or '{QdrantProvider}'", Provider);
+        Check(!string.IsNullOrWhiteSpace(Collection) && Collection.Length <= 255 && Collection.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'),
+            nameof(Collection), "must be 1 to 255 letters, digits, '_', '-' or '.'", Collection);
+        if (IsQdrant)
+        {
+            Check(QdrantUrl is { IsAbsoluteUri: true } u && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps), nameof(QdrantUrl), "must be an http:// or https:// address", QdrantUrl);
+        }
+        else
+        {
+            Check(!string.IsNullOrWhiteSpace(DbPath), nameof(DbPath), "must name a file", DbPath);
+        }
+
+        Check(QdrantTimeoutSeconds > 0 && double.IsFinite(QdrantTimeoutSeconds), nameof(QdrantTimeoutSeconds), "must be > 0", QdrantTimeoutSeconds);
+        Check(QdrantMaxRetries >= 0, nameof(QdrantMaxRetries), "must be >= 0", QdrantMaxRetries);
+        Check(QdrantRetryBackoffMilliseconds >= 0 && double.IsFinite(QdrantRetryBackoffMilliseconds), nameof(QdrantRetryBackoffMilliseconds), "must be >= 0", QdrantRetryBackoffMilliseconds);
+        Check(QdrantUpsertBatchSize > 0, nameof(QdrantUpsertBatchSize), "must be > 0", QdrantUpsertBatchSize);
+        Check(QdrantShardNumber > 0, nameof(QdrantShardNumber), "must be > 0", QdrantShardNumber);
+        Check(QdrantReplicationFactor > 0, nameof(QdrantReplicationFactor), "must be > 0", QdrantReplicationFactor);
+        Check(QdrantWriteConsistencyFactor > 0 && QdrantWriteConsistencyFactor <= QdrantReplicationFactor, nameof(QdrantWriteConsistencyFactor), "must be from 1 to QdrantReplicationFactor", QdrantWriteConsistencyFactor);
+        Check(QdrantHnswM > 0, nameof(QdrantHnswM), "must be > 0", QdrantHnswM);
+        Check(QdrantHnswEfConstruct > 0, nameof(QdrantHnswEfConstruct), "must be > 0", QdrantHnswEfConstruct);
+        Check(QdrantHnswEf is null or > 0, nameof(QdrantHnswEf), "must be > 0 when set", QdrantHnswEf);
+        return problems;
     }
+
+    /// <summary>The settings the Qdrant adapter takes.</summary>
+    public QdrantIndexOptions ToQdrantOptions() => new()
+    {
+        Endpoint = QdrantUrl ?? new Uri("http://localhost:6334"),
+        ApiKey = QdrantApiKey,
+        Collection = Collection,
+        CallTimeout = TimeSpan.FromSeconds(QdrantTimeoutSeconds),
+        MaxRetries = QdrantMaxRetries,
+        RetryBackoff = TimeSpan.FromMilliseconds(QdrantRetryBackoffMilliseconds),
+        UpsertBatchSize = QdrantUpsertBatchSize,
+        ShardNumber = QdrantShardNumber,
+        ReplicationFactor = QdrantReplicationFactor,
+        WriteConsistencyFactor = QdrantWriteConsistencyFactor,
+        HnswM = QdrantHnswM,
+        HnswEfConstruct = QdrantHnswEfConstruct,
+        HnswEf = QdrantHnswEf,
+        ScalarQuantization = QdrantScalarQuantization,
+        OnDiskVectors = QdrantOnDiskVectors,
+    };
 }
 
 /// <summary>Opens the store a <see cref="FaceIndexOptions"/> names.</summary>
 public static class FaceIndexFactory
 {
-    public static IFaceIndex Open(FaceIndexOptions options)
+    /// <param name="createIfMissing">False for callers that only read or delete: a missing store file (or its folder) is an error, never created.</param>
+    public static IFaceIndex Open(FaceIndexOptions options, bool createIfMissing = true)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.Provider.ToLowerInvariant() switch
+        if (options.Problems(setting => setting) is [var first, ..])
         {
-            FaceIndexOptions.SqliteProvider => new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection) { CreateIfMissing = options.CreateIfMissing }),
-            FaceIndexOptions.QdrantProvider => new QdrantFaceIndex(options.Qdrant with
-            {
-                Endpoint = options.QdrantUrl ?? options.Qdrant.Endpoint,
-                ApiKey = options.ApiKey ?? options.Qdrant.ApiKey,
-                Collection = options.Collection,
-            }),
-            var other => throw new ArgumentException($"Unknown index provider '{other}': use '{FaceIndexOptions.SqliteProvider}' or '{FaceIndexOptions.QdrantProvider}'.", nameof(options)),
-        };
-    }
+            throw new ArgumentException($"Store settings: {first}", nameof(options));
+        }
 
-    public static IFaceIndex Open(IReadOnlyList<string> args) => Open(FaceIndexOptions.FromArguments(args));
+        if (options.IsQdrant)
+        {
+            return new QdrantFaceIndex(options.ToQdrantOptions());
+        }
+
+        // The store creates its folder itself, and only when it may create the store.
+        return new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection) { CreateIfMissing = createIfMissing });
+    }
 }

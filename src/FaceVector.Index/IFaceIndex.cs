@@ -21,7 +21,7 @@ public interface IFaceIndex : IAsyncDisposable
     /// <summary>Inserts or replaces faces, all or nothing for the batch. Every face must carry the collection's model.</summary>
     Task UpsertAsync(IReadOnlyList<FacePoint> faces, CancellationToken cancellationToken = default);
 
-    /// <summary>Top-N faces by cosine similarity; only scores strictly greater than the threshold are kept (Qdrant's rule).</summary>
+    /// <summary>Top-N faces by cosine similarity; scores greater than or equal to the threshold are kept (<see cref="Core.Search.ScoreThreshold"/>).</summary>
     Task<IReadOnlyList<FaceMatch>> SearchAsync(FaceQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Points by id, with vectors when asked; ids not found are left out.</summary>

@@ -1,7 +1,8 @@
 using System.Diagnostics.Metrics;
+using FaceVector.Application.Ingest;
 using FaceVector.Index;
 using FaceVector.Ingest.Configuration;
-using FaceVector.Ingest.Grpc;
+using FaceVector.Client;
 using FaceVector.Ingestion;
 using Microsoft.Extensions.Options;
 
@@ -32,20 +33,19 @@ public sealed class IngestWorker(
         logger.LogInformation("Embedding service runs model {Model} ({Dimension}-d)", embedder.ModelId, embedder.Dimension);
         status.Ready = true;
 
-        using var journal = new IngestJournal(o.JournalPath!);
-        var pipeline = new IngestPipeline(embedder, index, journal, new IngestOptions
+        using var ingest = new FolderIngest(embedder, index, o.JournalPath!, new IngestOptions
         {
             Parallelism = o.Parallelism,
             BatchFiles = o.BatchFiles,
             Gates = o.ToGates(),
             Sync = o.Sync,
             Tags = o.Tags,
-        }, log: m => logger.LogWarning("{Message}", m));
+        }, m => logger.LogWarning("{Message}", m));
 
         using var changes = new FolderChangeSignal(o.Folders, TimeSpan.FromSeconds(o.DebounceSeconds));
         do
         {
-            IngestSummary summary = await pipeline.RunAsync(o.ToSource(), new Progress<IngestProgress>(p => status.Progress = p), stoppingToken);
+            IngestSummary summary = await ingest.RunAsync(o.ToSource(), new Progress<IngestProgress>(p => status.Progress = p), stoppingToken);
             status.LastRun = summary;
             FilesCounter.Add(summary.Embedded, new KeyValuePair<string, object?>("outcome", "embedded"));
             FilesCounter.Add(summary.Failed, new KeyValuePair<string, object?>("outcome", "failed"));

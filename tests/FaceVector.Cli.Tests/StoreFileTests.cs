@@ -20,7 +20,12 @@ public sealed class StoreFileTests : IDisposable
         {
             foreach (string command in new[] { "stats", "query", "delete", "index", "erase" })
             {
-                data.Add(problem, command);
+                // An empty file is what SQLite creates first: 'index' takes it as a new store (a run killed at that
+                // moment must not block the next); the commands that only read or delete refuse it.
+                if (!(problem == "empty" && command == "index"))
+                {
+                    data.Add(problem, command);
+                }
             }
         }
 

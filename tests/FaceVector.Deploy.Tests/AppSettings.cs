@@ -1,3 +1,7 @@
+using FaceVector.Index;
+using FaceVector.Application.Search;
+using FaceVector.Application.Store;
+using FaceVector.Client;
 using System.Reflection;
 using FaceVector.Ingest.Configuration;
 using FaceVector.Services.Configuration;
@@ -19,8 +23,8 @@ internal static class AppSettings
         (ModelsOptions.Section, typeof(ModelsOptions)),
         (InferenceOptions.Section, typeof(InferenceOptions)),
         (EmbeddingClientOptions.Section, typeof(EmbeddingClientOptions)),
-        (IndexOptions.Section, typeof(IndexOptions)),
-        (SearchOptions.Section, typeof(SearchOptions)),
+        (FaceIndexOptions.Section, typeof(FaceIndexOptions)),
+        (SearchSettings.Section, typeof(SearchSettings)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (IngestWorkerOptions.Section, typeof(IngestWorkerOptions)),
     }.ToDictionary(s => s.Item1.Split(':')[1], s => s.Item2, StringComparer.OrdinalIgnoreCase);

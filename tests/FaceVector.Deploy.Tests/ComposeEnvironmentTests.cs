@@ -1,3 +1,6 @@
+using FaceVector.Application.Search;
+using FaceVector.Application.Store;
+using FaceVector.Client;
 using FaceVector.Index;
 using FaceVector.Services.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -82,10 +85,11 @@ public sealed class ClusterSettingsTests
             .ToDictionary(g => g.Key, g => (string?)g.Last().Value);
         IConfiguration config = new ConfigurationBuilder().AddInMemoryCollection(environment).Build();
 
-        FaceIndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>()!.ToFaceIndexOptions();
+        FaceIndexOptions index = config.GetSection(FaceIndexOptions.Section).Get<FaceIndexOptions>()!;
+        Assert.Empty(index.Problems(s => s));
 
         Assert.Equal(FaceIndexOptions.QdrantProvider, index.Provider);
         Assert.Equal(new Uri("http://qdrant:6334"), index.QdrantUrl);
-        Assert.Equal((3u, 2u, 1u), (index.Qdrant.ShardNumber, index.Qdrant.ReplicationFactor, index.Qdrant.WriteConsistencyFactor));
+        Assert.Equal((3u, 2u, 1u), (index.QdrantShardNumber, index.QdrantReplicationFactor, index.QdrantWriteConsistencyFactor));
     }
 }

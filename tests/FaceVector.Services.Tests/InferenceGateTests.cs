@@ -1,3 +1,4 @@
+using FaceVector.Application.Errors;
 using System.Diagnostics.Metrics;
 using FaceVector.Services.Configuration;
 using FaceVector.Services.Embedding;
@@ -26,8 +27,8 @@ public sealed class InferenceGateTests
 
         Assert.False(waiting.IsCompleted);
         Assert.Equal(1, gate.Waiting);
-        var ex = await Assert.ThrowsAsync<RpcException>(() => gate.EnterAsync(default).AsTask());
-        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        var ex = await Assert.ThrowsAsync<FaceVectorException>(() => gate.EnterAsync(default).AsTask());
+        Assert.Equal(ErrorCode.ResourceExhausted, ex.Error.Code); // RESOURCE_EXHAUSTED over gRPC, 429 over HTTP
 
         a.Dispose();
         a.Dispose(); // a second dispose frees nothing more

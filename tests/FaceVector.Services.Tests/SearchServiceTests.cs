@@ -1,3 +1,5 @@
+using FaceVector.Application.Errors;
+using FaceVector.Client;
 using FaceVector.Grpc.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -137,13 +139,46 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
     }
 
+    [Theory]
+    [InlineData("threshold", "score_threshold")]
+    [InlineData("nan", "score_threshold")]
+    [InlineData("top_k", "top_k")]
+    [InlineData("face_selection", "face_selection")]
+    [InlineData("face_index", "face_index")]
+    [InlineData("model_id", "embedding.model_id")]
+    [InlineData("dimension", "embedding.values")]
+    public async Task Bad_requests_are_invalid_argument_naming_the_field(string wrong, string field)
+    {
+        SearchRequest request = Probe("barack_obama/obama.jpg");
+        switch (wrong)
+        {
+            case "threshold": request.ScoreThreshold = 1.5f; break;
+            case "nan": request.ScoreThreshold = float.NaN; break;
+            case "top_k": request.TopK = -1; break;
+            case "face_selection": request.FaceSelection = (ProbeFaceSelection)7; break;
+            case "face_index": request.FaceIndex = -2; break;
+            case "model_id": request.Embedding = new ProbeEmbedding { Values = { new float[stack.Model.Dimension] } }; break;
+            case "dimension": request.Embedding = new ProbeEmbedding { ModelId = stack.Model.ModelId, Values = { 1f, 2f } }; break;
+        }
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => stack.SearchClient.SearchAsync(request, ServiceHost.KeyHeaders).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        FaceVectorError error = GrpcErrors.ToError(ex); // google.rpc.Status: ErrorInfo + BadRequest field violation
+        Assert.Equal((ErrorCode.InvalidArgument, field), (error.Code, error.Field));
+        Assert.StartsWith(field, ex.Status.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Probe_without_a_face_is_not_found()
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() => stack.SearchClient.SearchAsync(Probe("_noface/coins.png"), ServiceHost.KeyHeaders).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
-        Assert.Equal("no face in probe image", ex.Status.Detail);
+        Assert.StartsWith("no face", ex.Status.Detail, StringComparison.Ordinal);
+        // The typed error travels in the rich details (google.rpc.Status ErrorInfo): no need to read the message.
+        FaceVectorError error = GrpcErrors.ToError(ex);
+        Assert.Equal((ErrorCode.NoFace, "NO_FACE", "image"), (error.Code, error.Reason, error.Field));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using FaceVector.Client;
 using FaceVector.Core.Pipeline;
 using FaceVector.Grpc.V1;
 using FaceVector.Index;

@@ -17,6 +17,9 @@ public sealed partial class ServeProcess : IAsyncDisposable
 
     public Uri WebUrl { get; private set; } = null!;
 
+    /// <summary>The gRPC endpoint (FaceSearch, FaceEmbedding) of the same process.</summary>
+    public Uri? GrpcUrl { get; private set; }
+
     public HttpClient Http { get; private set; } = null!;
 
     /// <summary>What the server printed so far, for failure messages.</summary>
@@ -92,11 +95,19 @@ public sealed partial class ServeProcess : IAsyncDisposable
             _log.AppendLine(line);
         }
 
+        if (GrpcLine().Match(line) is { Success: true } g)
+        {
+            GrpcUrl = new Uri(g.Groups[1].Value);
+        }
+
         if (PageLine().Match(line) is { Success: true } m)
         {
             url.TrySetResult(new Uri(m.Groups[1].Value));
         }
     }
+
+    [GeneratedRegex(@"gRPC on (http://[^\s,]+)")]
+    private static partial Regex GrpcLine();
 
     [GeneratedRegex(@"search page on (http://\S+/)")]
     private static partial Regex PageLine();

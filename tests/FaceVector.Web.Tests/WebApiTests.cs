@@ -122,7 +122,12 @@ public sealed class WebApiTests(IndexedServerFixture fixture)
         using var formWithoutFile = new MultipartFormDataContent { { new StringContent("0"), "face" } };
         await AssertErrorAsync(await Http.PostAsync("/api/search", formWithoutFile), HttpStatusCode.BadRequest, "no file");
         await AssertErrorAsync(await PostPhotoResponseAsync("/api/search", Expected.Probe, ("face", "first")), HttpStatusCode.BadRequest, "'face' must be an integer");
-        await AssertErrorAsync(await PostPhotoResponseAsync("/api/search", Expected.Probe, ("top", "0")), HttpStatusCode.BadRequest, "'top' must be at least 1");
+        await AssertErrorAsync(await PostPhotoResponseAsync("/api/search", Expected.Probe, ("top", "0")), HttpStatusCode.BadRequest, "top: must be at least 1");
+        // problem+json (RFC 9457) naming the field, the same typed error gRPC reports as a BadRequest field violation.
+        using HttpResponseMessage negative = await PostPhotoResponseAsync("/api/search", Expected.Probe, ("top", "-3"));
+        Assert.Equal("application/problem+json", negative.Content.Headers.ContentType?.MediaType);
+        JsonElement problem = await JsonAsync(negative, HttpStatusCode.BadRequest);
+        Assert.Equal("top", problem.GetProperty("field").GetString());
         await AssertErrorAsync(await PostPhotoResponseAsync("/api/search", Expected.Probe, ("face", "7")), HttpStatusCode.NotFound, "no face 7");
     }
 

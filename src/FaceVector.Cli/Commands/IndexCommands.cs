@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using FaceVector.Application.Errors;
+using FaceVector.Application.Search;
 using FaceVector.Cli.Output;
 using FaceVector.Core.Imaging;
 using FaceVector.Core.Pipeline;
@@ -41,21 +43,15 @@ internal static class IndexCommands
                 Exclude = parse.GetValue(exclude) ?? [],
                 ListFile = parse.GetValue(list)?.FullName,
             };
-            if (source.Folders.Count == 0 && source.ListFile is null)
+            if (Application.Ingest.FolderIngest.Problem(source) is { } problem)
             {
-                return CliErrors.Fail("index: give at least one folder or --list FILE");
-            }
-
-            if (source.Folders.FirstOrDefault(f => !Directory.Exists(f) && !File.Exists(f)) is string missing)
-            {
-                return CliErrors.Fail($"index: folder not found: {missing}");
+                return CliErrors.Fail($"index: {problem.Replace("a list file", "--list FILE", StringComparison.Ordinal)}");
             }
 
             var gates = new QualityGates(parse.GetValue(models.MinFace) ?? QualityGates.DefaultMinFaceSize, parse.GetValue(minScore), parse.GetValue(minSharpness), parse.GetValue(maxYaw));
             // The detector keeps small faces so that the gate can report them as skipped rather than drop them silently.
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse) with { MinFaceSize = 0 });
             await using IFaceIndex index = store.OpenIndex(parse);
-            using var journal = new IngestJournal(store.JournalPath(parse));
             var options = new IngestOptions
             {
                 Parallelism = parse.GetValue(models.Threads),
@@ -64,7 +60,7 @@ internal static class IndexCommands
                 Tags = ParseTags(parse.GetValue(tags)),
                 MaxFileBytes = new ImageLoaderOptions().MaxFileBytes,
             };
-            var pipeline = new IngestPipeline(new LocalImageEmbedder(analyzer), index, journal, options, log: m => Console.Error.WriteLine(m));
+            using var ingest = new Application.Ingest.FolderIngest(new LocalImageEmbedder(analyzer), index, store.JournalPath(parse), options, log: m => Console.Error.WriteLine(m));
             IngestSummary summary;
             using (var bar = new ProgressBar("indexing", null))
             {
@@ -81,7 +77,7 @@ internal static class IndexCommands
 
                     last = p;
                 });
-                summary = await RunWithModelGuard(() => pipeline.RunAsync(source, progress, ct));
+                summary = await RunWithModelGuard(() => ingest.RunAsync(source, progress, ct));
             }
 
             var inv = CultureInfo.InvariantCulture;
@@ -89,7 +85,7 @@ internal static class IndexCommands
                 "{0} files: {1} embedded, {2} unchanged, {3} same content, {4} failed, {5} without a face; {6} faces indexed, {7} faces skipped by quality gates, {8} removed files; {9:0.0} s ({10:0.0} files/s, {11:0.0} faces/s)",
                 summary.Files, summary.Embedded, summary.Unchanged, summary.Touched, summary.Failed, summary.NoFace, summary.FacesIndexed, summary.FacesSkipped,
                 summary.Removed, summary.Elapsed.TotalSeconds, summary.FilesPerSecond, summary.FacesPerSecond));
-            Console.WriteLine($"index: {DescribeStore(store, parse)}; journal: {journal.Path}");
+            Console.WriteLine($"index: {DescribeStore(store, parse)}; journal: {ingest.JournalPath}");
             if (summary.Failed > 0 || summary.FacesSkipped > 0)
             {
                 Console.WriteLine("see what was left out and why: facevector ingest report" + StoreArguments(parse, store));
@@ -116,36 +112,49 @@ internal static class IndexCommands
         {
             // The store first: a wrong --db is reported before the models load, and is never created.
             await using IFaceIndex index = store.OpenIndex(parse, create: false);
-            using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse));
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            QueryFace probe;
+            // The detector keeps every face; the searcher applies the one minimum probe-face size (--min-face, default 20 px).
+            using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse) with { MinFaceSize = 0 });
+            string path = parse.GetValue(query)!.FullName;
+            byte[] bytes;
             try
             {
-                probe = new FolderSearch(analyzer).EmbedQuery(parse.GetValue(query)!.FullName);
+                bytes = File.ReadAllBytes(path);
             }
-            catch (Exception ex) when (ex is ImageLoadException or NoFaceException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return CliErrors.Fail($"--query: {ex.Message}");
+                return CliErrors.Fail($"--query: {path}: {ex.Message}");
             }
 
-            float minScore = parse.GetValue(threshold) ?? analyzer.RecommendedThreshold;
-            IReadOnlyList<FaceMatch> matches = await RunWithModelGuard(() => index.SearchAsync(
-                new FaceQuery(probe.Embedding, analyzer.ModelId, parse.GetValue(top), minScore, ParseFilter(parse.GetValue(filters))), ct));
-            var result = new FolderSearchResult(probe,
-                [.. matches.Select(m => new SearchMatch(m.Payload.ImagePath, m.Score, new Core.Detection.BoundingBox(m.Payload.Box.X1, m.Payload.Box.Y1, m.Payload.Box.X2, m.Payload.Box.Y2), m.Payload.FaceIndex))],
-                [], new SearchStats(0, 0, 0, 0, 0, System.Diagnostics.Stopwatch.GetElapsedTime(start), default));
+            var settings = new SearchSettings { MinProbeFaceSize = parse.GetValue(models.MinFace) ?? QualityGates.DefaultMinFaceSize };
+            var searcher = new FaceSearcher(new AnalyzerProbeEmbedder(analyzer), index, Microsoft.Extensions.Options.Options.Create(settings));
+            SearchResult result;
+            try
+            {
+                result = await RunWithModelGuard(() => searcher.SearchAsync(new ImageProbe(bytes, path),
+                    new SearchParameters(parse.GetValue(top), parse.GetValue(threshold), Filter: ParseFilter(parse.GetValue(filters))), CliFields, ct));
+            }
+            catch (Exception ex) when (ex is ImageLoadException || (ex is FaceVectorException f && f.Error.Code is ErrorCode.NoFace or ErrorCode.InvalidArgument))
+            {
+                return CliErrors.Fail(ex is FaceVectorException { Error.Code: ErrorCode.NoFace } ? $"--query: {ex.Message}" : ex.Message.StartsWith("--", StringComparison.Ordinal) ? ex.Message : $"--query: {ex.Message}");
+            }
+
+            ProbeMatches probe = result.Faces.Single();
+            float[] probeBox = [probe.Face.Box.X1, probe.Face.Box.Y1, probe.Face.Box.X2, probe.Face.Box.Y2];
             if (parse.GetValue(json))
             {
-                SearchJson doc = SearchJson.From(result, minScore, analyzer.ModelId);
-                Json.Write(doc with { Stats = new SearchJson.StatsJson(analyzer.ModelId, minScore, null, null, null, null, null, Math.Round(result.Stats.Elapsed.TotalSeconds, 3), null, IndexedFaces: await index.CountAsync(null, ct)) });
+                Json.Write(new SearchJson(new SearchJson.QueryJson(path, probeBox),
+                    [.. probe.Matches.Select(m => new SearchJson.MatchJson(m.Payload.ImagePath, m.Score, [m.Payload.Box.X1, m.Payload.Box.Y1, m.Payload.Box.X2, m.Payload.Box.Y2], m.Payload.FaceIndex))],
+                    [], new SearchJson.StatsJson(result.ModelId, result.Threshold, null, null, null, null, null, Math.Round(result.Elapsed.TotalSeconds, 3), null,
+                        IndexedFaces: await index.CountAsync(null, ct))));
             }
             else
             {
-                Console.WriteLine($"query  {probe.Path}  face {SearchCommand.Box(probe.Box)}");
-                Console.WriteLine($"{matches.Count} match(es) above {minScore.ToString("0.00", CultureInfo.InvariantCulture)}, best first:");
-                foreach (SearchMatch m in result.Matches)
+                var inv = CultureInfo.InvariantCulture;
+                Console.WriteLine($"query  {path}  face {Box(probe.Face.Box)}");
+                Console.WriteLine($"{probe.Matches.Count} match(es) at or above {result.Threshold.ToString("0.00", inv)}, best first:");
+                foreach (FaceMatch m in probe.Matches)
                 {
-                    Console.WriteLine($"{m.Score.ToString("0.0000", CultureInfo.InvariantCulture)}  {m.Path}  {SearchCommand.Box(m.Box)}");
+                    Console.WriteLine($"{m.Score.ToString("0.0000", inv)}  {m.Payload.ImagePath}  {Box(m.Payload.Box)}");
                 }
             }
 
@@ -153,6 +162,11 @@ internal static class IndexCommands
         });
         return command;
     }
+
+    /// <summary>The query command's option names, for errors that name the flag.</summary>
+    private static readonly SearchFieldNames CliFields = new(TopK: "--top", Threshold: "--threshold", Image: "--query", Name: "--query", Filter: "--filter");
+
+    private static string Box(FaceBox b) => string.Create(CultureInfo.InvariantCulture, $"[{b.X1:0},{b.Y1:0},{b.X2:0},{b.Y2:0}]");
 
     public static Command BuildDelete() => BuildDelete("delete",
         "Delete faces from the index by photo path, folder or tag (the journal forgets photos left without a face, so 'index' brings them back).",
@@ -218,7 +232,7 @@ internal static class IndexCommands
         {
             await using IFaceIndex index = store.OpenIndex(parse, create: false);
             CollectionInfo? info = await index.GetCollectionAsync(ct);
-            FaceIndexTally tally = await index.TallyAsync(ct);
+            Application.Stats.IndexStats tally = await Application.Stats.IndexStatistics.ReadAsync(index, ct);
             using IngestJournal? journal = store.OpenExistingJournal(parse);
             var totals = journal?.Totals();
             var stats = new StatsJson(index.Collection, DescribeStore(store, parse), info?.ModelId, info?.VectorSize, tally.Faces, tally.Images,
@@ -355,5 +369,5 @@ internal static class IndexCommands
     private static string StoreArguments(ParseResult parse, StoreOptions store) =>
         parse.GetValue(store.Qdrant) is Uri q ? $" --qdrant {q}" : parse.GetValue(store.Db) is string db ? $" --db {db}" : string.Empty;
 
-    private sealed record StatsJson(string Collection, string Store, string? Model, int? VectorSize, long Faces, int Images, long? FailedFiles, int? SkippedFaces);
+    private sealed record StatsJson(string Collection, string Store, string? Model, int? VectorSize, long Faces, long Images, long? FailedFiles, int? SkippedFaces);
 }

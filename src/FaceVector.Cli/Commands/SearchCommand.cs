@@ -107,7 +107,7 @@ internal sealed record SearchJson(SearchJson.QueryJson Query, IReadOnlyList<Sear
 
     public static SearchJson From(FolderSearchResult r, float threshold, string modelId) => new(
         new QueryJson(r.Query.Path, Json.Box(r.Query.Box)),
-        [.. r.Matches.Select(m => new MatchJson(m.Path, MathF.Round(m.Score, 6), Json.Box(m.Box), m.FaceIndex))],
+        [.. r.Matches.Select(m => new MatchJson(m.Path, m.Score, Json.Box(m.Box), m.FaceIndex))],
         [.. r.Errors.Select(e => new ErrorJson(e.Path, e.Error))],
         new StatsJson(modelId, threshold, r.Stats.Files, r.Stats.Images, r.Stats.Faces, r.Stats.Errors, r.Stats.Skipped,
             Math.Round(r.Stats.Elapsed.TotalSeconds, 3), Math.Round(r.Stats.ImagesPerSecond, 2),

@@ -98,7 +98,8 @@ internal static class ServeCommand
             settings["FaceVector:Index:Provider"] = index.Provider;
             settings["FaceVector:Index:DbPath"] = index.DbPath;
             settings["FaceVector:Index:QdrantUrl"] = index.QdrantUrl?.ToString();
-            settings["FaceVector:Index:QdrantApiKey"] = index.ApiKey;
+            settings["FaceVector:Index:QdrantApiKey"] = index.QdrantApiKey;
+            settings["FaceVector:Index:QdrantTimeoutSeconds"] = index.QdrantTimeoutSeconds.ToString(inv);
             settings["FaceVector:Index:Collection"] = index.Collection;
         }
 

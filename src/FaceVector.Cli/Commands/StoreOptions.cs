@@ -14,6 +14,7 @@ internal sealed class StoreOptions
     public Option<Uri?> Qdrant { get; } = new("--qdrant") { Description = "Qdrant gRPC endpoint, e.g. http://localhost:6334 (instead of the embedded store)" };
     public Option<string?> ApiKey { get; } = new("--api-key") { Description = "Qdrant API key (default: $QDRANT_API_KEY)" };
     public Option<string> Collection { get; } = new("--collection") { Description = "Collection name", DefaultValueFactory = _ => FaceIndexOptions.DefaultCollection };
+    public Option<double?> QdrantTimeout { get; } = new("--qdrant-timeout") { Description = "Deadline of each Qdrant call, in seconds (default 30)" };
     public Option<string?> Journal { get; } = new("--journal") { Description = "Ingest journal file (default: beside the store file, or in the data folder for Qdrant)" };
 
     public void AddTo(Command command)
@@ -22,28 +23,63 @@ internal sealed class StoreOptions
         command.Add(Qdrant);
         command.Add(ApiKey);
         command.Add(Collection);
+        command.Add(QdrantTimeout);
         command.Add(Journal);
         command.Validators.Add(result =>
         {
             if (result.GetValue(Db) is not null && result.GetValue(Qdrant) is not null)
             {
                 result.AddError("--db and --qdrant cannot be used together: choose the embedded store or Qdrant.");
+                return;
+            }
+
+            // The same checks as a server's start-up, naming the flag instead of the configuration key.
+            foreach (string problem in ToIndexOptions(result).Problems(FlagOf))
+            {
+                result.AddError(problem);
             }
         });
     }
 
-    public FaceIndexOptions ToIndexOptions(ParseResult parse)
+    public FaceIndexOptions ToIndexOptions(ParseResult parse) => ToIndexOptions(parse.CommandResult);
+
+    /// <summary>The flags mapped onto the one store configuration.</summary>
+    private FaceIndexOptions ToIndexOptions(System.CommandLine.Parsing.CommandResult parse)
     {
-        string collection = parse.GetValue(Collection) ?? FaceIndexOptions.DefaultCollection;
-        string? apiKey = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY");
-        return parse.GetValue(Qdrant) is Uri url
-            ? new FaceIndexOptions { Provider = FaceIndexOptions.QdrantProvider, QdrantUrl = url, ApiKey = apiKey, Collection = collection }
-            : new FaceIndexOptions { DbPath = Path.GetFullPath(parse.GetValue(Db) ?? FaceIndexOptions.DefaultDbPath()), Collection = collection };
+        var options = new FaceIndexOptions
+        {
+            Collection = parse.GetValue(Collection) ?? FaceIndexOptions.DefaultCollection,
+            QdrantApiKey = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("QDRANT_API_KEY"),
+        };
+        if (parse.GetValue(QdrantTimeout) is double timeout)
+        {
+            options.QdrantTimeoutSeconds = timeout;
+        }
+
+        if (parse.GetValue(Qdrant) is Uri url)
+        {
+            options.Provider = FaceIndexOptions.QdrantProvider;
+            options.QdrantUrl = url;
+        }
+        else
+        {
+            options.DbPath = Path.GetFullPath(parse.GetValue(Db) ?? FaceIndexOptions.DefaultDbPath());
+        }
+
+        return options;
     }
 
+    private static string FlagOf(string setting) => setting switch
+    {
+        nameof(FaceIndexOptions.DbPath) => "--db",
+        nameof(FaceIndexOptions.QdrantUrl) => "--qdrant",
+        nameof(FaceIndexOptions.Collection) => "--collection",
+        nameof(FaceIndexOptions.QdrantTimeoutSeconds) => "--qdrant-timeout",
+        _ => $"{FaceIndexOptions.Section}:{setting}",
+    };
+
     /// <param name="create">False for commands that only read or delete: they never create a store or its folder.</param>
-    public IFaceIndex OpenIndex(ParseResult parse, bool create = true) =>
-        FaceIndexFactory.Open(ToIndexOptions(parse) with { CreateIfMissing = create });
+    public IFaceIndex OpenIndex(ParseResult parse, bool create = true) => FaceIndexFactory.Open(ToIndexOptions(parse), create);
 
     /// <summary>The journal of ingests into this store and collection.</summary>
     public string JournalPath(ParseResult parse)

@@ -90,7 +90,7 @@ internal static class RemoteCommands
             try
             {
                 ProtoImageFaces reply = await client.EmbedAnySizeAsync(image, path, call, StreamAboveBytes);
-                result = new ImageResult(path, Services.ProtoMapping.ToImageFaces(reply), null);
+                result = new ImageResult(path, Client.ProtoMapping.ToImageFaces(reply), null);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
             {
@@ -112,7 +112,7 @@ internal static class RemoteCommands
         ProbeFaceMatches probe = reply.Faces[0];
         return new SearchJson(
             new SearchJson.QueryJson(queryPath, Box(probe.Box)),
-            [.. probe.Matches.Select(m => new SearchJson.MatchJson(m.ImagePath, MathF.Round(m.Score, 6), Box(m.Box), m.FaceIndex))],
+            [.. probe.Matches.Select(m => new SearchJson.MatchJson(m.ImagePath, m.Score, Box(m.Box), m.FaceIndex))],
             [],
             new SearchJson.StatsJson(reply.ModelId, reply.ScoreThreshold, null, null, null, null, null, Math.Round(elapsed.TotalSeconds, 3), null));
     }

@@ -30,7 +30,7 @@ public readonly record struct AffineTransform(double A, double B, double C, doub
 /// </summary>
 public static class FaceAligner
 {
-    public const int Size = 112;
+    public const int Size = FaceQuality.AlignedSize;
 
     /// <summary>The ArcFace template for 112x112 crops (insightface's arcface_dst).</summary>
     public static IReadOnlyList<float> Template { get; } =

@@ -82,7 +82,7 @@ public sealed class FolderSearch(FaceAnalyzer analyzer, int parallelism = 0)
             {
                 faceCount++;
                 float score = Similarity.Cosine(query.Embedding, face.Embedding!);
-                if (score >= options.Threshold)
+                if (ScoreThreshold.Keeps(score, options.Threshold))
                 {
                     matches.Add(new SearchMatch(result.Path, score, face.Box, face.Index));
                 }

@@ -47,14 +47,16 @@ public static class StoreFile
         if (info.Length == 0)
         {
             // In WAL mode a new store's pages may all still be in its -wal file (a run killed before the first
-            // checkpoint): with SQLite's files beside it, an empty file is a store to open, not a mistake.
-            if (File.Exists(full + "-wal") || File.Exists(full + "-shm"))
+            // checkpoint): with SQLite's files beside it, an empty file is a store to open, not a mistake. And an
+            // empty file is what SQLite creates first, so a command that may create a store (index, serve) takes
+            // one as new: a run killed at that moment must not block the next.
+            if (!mustExist || File.Exists(full + "-wal") || File.Exists(full + "-shm"))
             {
                 CheckWritable(full, what);
                 return;
             }
 
-            throw new StoreFileException(full, $"is empty (0 bytes), not a {what}: delete it or give another file");
+            throw new StoreFileException(full, $"is empty (0 bytes), not a {what} (nothing indexed into it yet?)");
         }
 
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(full) & ReadBits) == 0)

@@ -1,3 +1,4 @@
+using FaceVector.Core.Search;
 using System.Numerics.Tensors;
 
 namespace FaceVector.Index.Embedded;
@@ -69,7 +70,7 @@ internal sealed class VectorTable
     public long CountMatching(FaceFilter? filter) =>
         filter is null || filter.IsEmpty ? Count : Matching(filter).Count;
 
-    /// <summary>Exact top-N by dot product (= cosine, rows are unit length); scores must be strictly above the threshold.</summary>
+    /// <summary>Exact top-N by dot product (= cosine, rows are unit length); scores must reach the threshold (<see cref="Core.Search.ScoreThreshold"/>).</summary>
     public IReadOnlyList<FaceMatch> Search(float[] unitQuery, int limit, float? threshold, FaceFilter? filter, bool useCodes)
     {
         _lock.EnterReadLock();
@@ -165,7 +166,7 @@ internal sealed class VectorTable
     /// <summary>Keeps the k best in a bounded min-heap: the root is the weakest kept score.</summary>
     private static void Offer(PriorityQueue<int, float> heap, int k, int slot, float score, float? threshold)
     {
-        if (threshold is { } t && !(score > t)) return;
+        if (threshold is { } t && !ScoreThreshold.Keeps(score, t)) return;
         if (heap.Count < k) heap.Enqueue(slot, score);
         else if (heap.TryPeek(out _, out var weakest) && score > weakest) heap.DequeueEnqueue(slot, score);
     }

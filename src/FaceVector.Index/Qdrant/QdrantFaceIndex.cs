@@ -1,3 +1,4 @@
+using FaceVector.Core.Search;
 using Grpc.Core;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
@@ -112,7 +113,7 @@ public sealed class QdrantFaceIndex : IFaceIndex
             filter: QdrantPayload.ToFilter(query.Filter),
             searchParams: searchParams,
             limit: (ulong)query.Limit,
-            scoreThreshold: query.ScoreThreshold,
+            scoreThreshold: query.ScoreThreshold is { } t ? ScoreThreshold.ForStrictComparison(t) : null,
             cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         return [.. hits.Select(h => new FaceMatch(Guid.Parse(h.Id.Uuid), h.Score, QdrantPayload.ToPayload(h.Payload)))];
     }

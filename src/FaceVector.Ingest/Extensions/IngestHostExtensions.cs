@@ -1,10 +1,10 @@
 using FaceVector.Index;
+using Microsoft.Extensions.Options;
 using FaceVector.Ingest.Configuration;
-using FaceVector.Ingest.Grpc;
+using FaceVector.Client;
 using FaceVector.Ingestion;
-using FaceVector.Services.Configuration;
-using FaceVector.Services.Search;
-using OpenTelemetry.Metrics;
+using FaceVector.Application.Store;
+using FaceVector.Services.Hosting;
 
 namespace FaceVector.Ingest.Extensions;
 
@@ -15,11 +15,12 @@ public static class IngestHostExtensions
     {
         IConfiguration config = builder.Configuration;
         IServiceCollection services = builder.Services;
-        IndexOptions index = config.GetSection(IndexOptions.Section).Get<IndexOptions>() ?? new IndexOptions();
-        FaceIndexOptions store = index.ToFaceIndexOptions();
+        builder.AddServiceDefaults("facevector-ingest", IngestWorker.Meter.Name);
+        services.AddFaceIndexStore();
         services.Configure<IngestWorkerOptions>(config.GetSection(IngestWorkerOptions.Section));
-        services.PostConfigure<IngestWorkerOptions>(o =>
+        services.AddOptions<IngestWorkerOptions>().PostConfigure<IOptions<FaceIndexOptions>>((o, storeOptions) =>
         {
+            FaceIndexOptions store = storeOptions.Value;
             // The same journal 'facevector ingest report' and the search page read for this store.
             o.JournalPath ??= IngestJournal.DefaultPathFor(store);
             if (o.Parallelism <= 0)
@@ -31,13 +32,8 @@ public static class IngestHostExtensions
         });
         services.AddEmbeddingClient(config);
         services.AddSingleton<GrpcImageEmbedder>();
-        services.AddSingleton(_ => FaceIndexFactory.Open(store));
         services.AddSingleton<IngestStatus>();
         services.AddHostedService<IngestWorker>();
-        if (!string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(IngestWorker.Meter.Name).AddOtlpExporter());
-        }
 
         return builder;
     }

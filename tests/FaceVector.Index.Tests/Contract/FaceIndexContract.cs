@@ -114,14 +114,16 @@ public abstract class FaceIndexContract<TIndex> : IAsyncLifetime
     }
 
     [ContractFact]
-    public async Task Threshold_keeps_only_scores_strictly_greater()
+    public async Task Threshold_is_inclusive()
     {
         var faces = await SeedAsync();
         var query = TestFaces.Near(faces[3].Vector!, 0.5f, seed: 99);
         var best = (await SearchAsync(query, limit: 1)).Single();
-        Assert.Empty(await SearchAsync(query, threshold: best.Score));
+        // A score equal to the threshold is kept (ScoreThreshold: score >= threshold); the next float up excludes it.
+        Assert.Equal(best.Id, (await SearchAsync(query, threshold: best.Score)).Single().Id);
+        Assert.Empty(await SearchAsync(query, threshold: MathF.BitIncrement(best.Score)));
         Assert.Equal(best.Id, (await SearchAsync(query, threshold: best.Score - 1e-3f)).First().Id);
-        Assert.All(await SearchAsync(query, limit: 24, threshold: 0.05f), h => Assert.True(h.Score > 0.05f));
+        Assert.All(await SearchAsync(query, limit: 24, threshold: 0.05f), h => Assert.True(h.Score >= 0.05f));
     }
 
     [ContractFact]

@@ -42,6 +42,33 @@ internal static class FaceGuards
         }
     }
 
+    /// <summary>
+    /// The shape of a replace batch (each image once, each face under its own image's path), checked before any store
+    /// is touched; returns every face of the batch in order.
+    /// </summary>
+    public static List<FacePoint> CheckReplacements(IReadOnlyList<ImageReplacement> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        var faces = new List<FacePoint>();
+        foreach (var image in images)
+        {
+            ArgumentNullException.ThrowIfNull(image, nameof(images));
+            if (string.IsNullOrEmpty(image.ImagePath))
+                throw new ArgumentException("ImagePath is empty: every replaced image needs its path.", nameof(images));
+            if (!paths.Add(image.ImagePath))
+                throw new ArgumentException($"Image '{image.ImagePath}' appears twice in one replace batch; give each image once with all its faces.", nameof(images));
+            ArgumentNullException.ThrowIfNull(image.Faces, nameof(images));
+            foreach (var face in image.Faces)
+            {
+                if (face.Payload.ImagePath != image.ImagePath)
+                    throw new ArgumentException($"Face {face.Id}: ImagePath is '{face.Payload.ImagePath}', but it is given as a face of '{image.ImagePath}'.", nameof(images));
+                faces.Add(face);
+            }
+        }
+        return faces;
+    }
+
     public static void CheckQuery(string collection, CollectionInfo info, FaceQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -49,6 +49,17 @@ public sealed record FaceFilter
     public bool IsEmpty => ImagePath is null && ImagePathPrefix is null && ImageHash is null && Tags.Count == 0;
 }
 
+/// <summary>The faces one image holds after <see cref="IFaceIndex.ReplaceImagesAsync"/>: none when <paramref name="Faces"/> is empty.</summary>
+/// <param name="ImagePath">The image; every face's <see cref="FacePayload.ImagePath"/> must equal it.</param>
+public sealed record ImageReplacement(string ImagePath, IReadOnlyList<FacePoint> Faces)
+{
+    /// <summary>
+    /// The caller knows the store has never held this image (e.g. the ingest journal has never seen the file): its faces
+    /// are only upserted and nothing is looked up or deleted for it.
+    /// </summary>
+    public bool NewImage { get; init; }
+}
+
 /// <summary>A vector search request. Scores greater than or equal to <see cref="ScoreThreshold"/> are returned (inclusive, see <see cref="Core.Search.ScoreThreshold"/>).</summary>
 public sealed record FaceQuery(float[] Vector, string ModelId, int Limit = 10, float? ScoreThreshold = null, FaceFilter? Filter = null);
 

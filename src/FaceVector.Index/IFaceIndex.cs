@@ -21,6 +21,15 @@ public interface IFaceIndex : IAsyncDisposable
     /// <summary>Inserts or replaces faces, all or nothing for the batch. Every face must carry the collection's model.</summary>
     Task UpsertAsync(IReadOnlyList<FacePoint> faces, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Replaces the faces of a batch of images in one step: afterwards each named image holds exactly the faces given
+    /// for it (none when its list is empty) and every other image is untouched. The embedded store does it in one
+    /// transaction (all or nothing, also after a crash); Qdrant in one upsert and one delete (a failure between them
+    /// leaves the old faces beside the new until the batch is re-run; the call is idempotent). Every face must carry
+    /// the collection's model and its image's path.
+    /// </summary>
+    Task ReplaceImagesAsync(IReadOnlyList<ImageReplacement> images, CancellationToken cancellationToken = default);
+
     /// <summary>Top-N faces by cosine similarity; scores greater than or equal to the threshold are kept (<see cref="Core.Search.ScoreThreshold"/>).</summary>
     Task<IReadOnlyList<FaceMatch>> SearchAsync(FaceQuery query, CancellationToken cancellationToken = default);
 

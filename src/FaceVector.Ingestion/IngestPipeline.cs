@@ -44,8 +44,8 @@ public sealed record IngestSummary(int Files, int Unchanged, int Touched, int Em
 
 /// <summary>
 /// Bulk, incremental, resumable ingest: files are embedded in parallel (bounded channel, so a slow index holds the
-/// models back rather than filling memory), then one writer replaces each changed file's faces in the index and
-/// records the outcome in the journal, batch by batch. Content hash + model decide whether a file needs work;
+/// models back rather than filling memory), then one writer replaces the faces of each batch's files in one index call
+/// and records the outcome in the journal, batch by batch. Content hash + model decide whether a file needs work;
 /// a file whose size and time did not change is not even read.
 /// </summary>
 public sealed class IngestPipeline
@@ -208,7 +208,7 @@ public sealed class IngestPipeline
             return;
         }
 
-        var points = new List<FacePoint>();
+        var images = new List<ImageReplacement>();
         var journal = new List<(JournalEntry, IReadOnlyList<SkippedFace>?)>();
         DateTimeOffset now = DateTimeOffset.UtcNow;
         foreach (FileOutcome o in batch)
@@ -225,25 +225,30 @@ public sealed class IngestPipeline
                 case OutcomeKind.Failed:
                     counters.Failed++;
                     journal.Add((new JournalEntry(o.Path, o.Size, o.ModifiedTicks, o.Sha256, _embedder.ModelId, FileState.Failed, 0, o.Error, now), []));
+                    // A file that became unusable loses its old faces; one the journal has never seen has none to lose.
+                    if (o.Previous is not null)
+                    {
+                        images.Add(new ImageReplacement(o.Path, []));
+                    }
+
                     break;
                 default:
                     counters.Embedded++;
                     (List<FacePoint> kept, List<SkippedFace> skipped) = ToPoints(o, now);
-                    points.AddRange(kept);
                     counters.Faces += kept.Count;
                     counters.SkippedFaces += skipped.Count;
                     counters.NoFace += o.Faces!.Faces.Count == 0 ? 1 : 0;
                     journal.Add((new JournalEntry(o.Path, o.Size, o.ModifiedTicks, o.Sha256, _embedder.ModelId, FileState.Indexed, kept.Count, null, now), skipped));
+                    // A file the journal has never seen is new to the index too: its faces are only upserted, nothing deleted.
+                    images.Add(new ImageReplacement(o.Path, kept) { NewImage = o.Previous is null });
                     break;
             }
-
-            // The file's content changed (or is new, or became unusable): its old faces go before the new ones arrive.
-            await _backoff.RunAsync($"index: delete old faces of {o.Path}", c => _index.DeleteAsync(new FaceFilter { ImagePath = o.Path }, c), ct).ConfigureAwait(false);
         }
 
-        foreach (FacePoint[] chunk in points.Chunk(256))
+        // The whole batch in one index call (one transaction on the embedded store): changed files' old faces go, new ones arrive.
+        if (images.Count > 0)
         {
-            await _backoff.RunAsync("index: upsert", c => _index.UpsertAsync(chunk, c), ct).ConfigureAwait(false);
+            await _backoff.RunAsync($"index: replace the faces of {images.Count} file(s)", c => _index.ReplaceImagesAsync(images, c), ct).ConfigureAwait(false);
         }
 
         // Only after the index holds the batch: a crash in between redoes these files next run (ids are deterministic).
@@ -279,10 +284,11 @@ public sealed class IngestPipeline
     {
         var present = new HashSet<string>(files, StringComparer.Ordinal);
         var vanished = source.SyncRoots.SelectMany(_journal.Under).Select(e => e.Path).Where(p => !present.Contains(p)).Distinct().ToList();
-        foreach (string path in vanished)
+        foreach (string[] chunk in vanished.Chunk(_options.BatchFiles))
         {
-            await _backoff.RunAsync($"index: delete faces of removed {path}", c => _index.DeleteAsync(new FaceFilter { ImagePath = path }, c), ct).ConfigureAwait(false);
-            _journal.Remove([path]);
+            ImageReplacement[] emptied = [.. chunk.Select(path => new ImageReplacement(path, []))];
+            await _backoff.RunAsync($"index: delete the faces of {chunk.Length} removed file(s)", c => _index.ReplaceImagesAsync(emptied, c), ct).ConfigureAwait(false);
+            _journal.Remove(chunk);
         }
 
         if (vanished.Count > 0)

@@ -1,4 +1,4 @@
-using FaceVector.Index.Benchmarks;
+using FaceVector.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/FaceVector.Index.Benchmark -- [--million] [--queries N] [--no-load]
 var options = new VectorSearchBenchmarkOptions();

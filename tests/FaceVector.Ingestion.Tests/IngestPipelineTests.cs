@@ -99,6 +99,44 @@ public sealed class IngestPipelineTests(AnalyzerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Each_batch_is_one_index_call_and_files_the_journal_never_saw_are_not_deleted_from()
+    {
+        await using var store = new TempStore();
+        string photos = Path.Combine(store.Folder, "photos");
+        CopyIdentity("barack_obama", photos);
+        CopyIdentity("kit_harington", photos);
+        File.WriteAllText(Path.Combine(photos, "broken.jpg"), "not an image");
+        var index = new FlakyIndex(store.Index, failFirst: 0);
+        var source = new IngestSource { Folders = [photos] };
+        var options = new IngestOptions { BatchFiles = 4, Parallelism = 2 };
+        IngestSummary first = await new IngestPipeline(new LocalImageEmbedder(fixture.Analyzer), index, store.Journal, options).RunAsync(source);
+
+        // Every indexed file was new: only upserts (NewImage), no delete at all; the broken new file costs no index work.
+        Assert.Equal(0, index.Deletes + index.Upserts);
+        List<ImageReplacement> written = [.. index.Replaces.SelectMany(r => r)];
+        Assert.Equal(first.Embedded, written.Count);
+        Assert.All(written, r => Assert.True(r.NewImage, r.ImagePath));
+        Assert.DoesNotContain(written, r => r.ImagePath.EndsWith("broken.jpg", StringComparison.Ordinal));
+        Assert.All(index.Replaces, r => Assert.InRange(r.Count, 1, options.BatchFiles));
+        Assert.Equal(first.FacesIndexed, await store.Index.CountAsync());
+
+        string[] files = [.. Directory.EnumerateFiles(Path.Combine(photos, "barack_obama")).Order(StringComparer.Ordinal)];
+        File.Copy(TestData.FacesDevFile("_groups/kit_with_rose.jpg"), files[0], overwrite: true); // changed: known to the journal
+        File.WriteAllText(files[1], "now broken too");                                           // known, now unusable: loses its faces
+        index.Replaces.Clear();
+        await new IngestPipeline(new LocalImageEmbedder(fixture.Analyzer), index, store.Journal, options).RunAsync(source);
+        // Only the two known files are written (in one or two batches, as the embeddings arrive), neither as new.
+        Dictionary<string, ImageReplacement> second = index.Replaces.SelectMany(r => r).ToDictionary(r => r.ImagePath);
+        Assert.Equal(new[] { files[0], files[1] }.Order(StringComparer.Ordinal), second.Keys.Order(StringComparer.Ordinal));
+        Assert.All(second.Values, r => Assert.False(r.NewImage, r.ImagePath));
+        Assert.Equal(2, second[files[0]].Faces.Count);
+        Assert.Empty(second[files[1]].Faces);
+        Assert.Equal(0, await store.Index.CountAsync(new FaceFilter { ImagePath = files[1] }));
+        Assert.Equal(2, await store.Index.CountAsync(new FaceFilter { ImagePath = files[0] }));
+        Assert.Equal(0, index.Deletes + index.Upserts);
+    }
+
+    [Fact]
     public async Task Tags_are_stored_with_every_face()
     {
         await using var store = new TempStore();
@@ -135,17 +173,34 @@ public sealed class IngestPipelineTests(AnalyzerFixture fixture) : IClassFixture
         }
     }
 
-    /// <summary>Fails the first N upserts as if the server were down.</summary>
+    /// <summary>Fails the first N writes as if the server were down, and records every write that got through.</summary>
     private sealed class FlakyIndex(IFaceIndex inner, int failFirst) : IFaceIndex
     {
         private int _failures;
 
-        public int Failures => _failures;
+        public int Failures => Math.Min(_failures, failFirst);
+
+        public List<IReadOnlyList<ImageReplacement>> Replaces { get; } = [];
+
+        public int Deletes { get; private set; }
+
+        public int Upserts { get; private set; }
 
         public string Collection => inner.Collection;
 
-        public Task UpsertAsync(IReadOnlyList<FacePoint> faces, CancellationToken cancellationToken = default) =>
-            Interlocked.Increment(ref _failures) <= failFirst ? throw new TimeoutException("index unavailable (test)") : inner.UpsertAsync(faces, cancellationToken);
+        public Task UpsertAsync(IReadOnlyList<FacePoint> faces, CancellationToken cancellationToken = default)
+        {
+            Fail();
+            Upserts++;
+            return inner.UpsertAsync(faces, cancellationToken);
+        }
+
+        public Task ReplaceImagesAsync(IReadOnlyList<ImageReplacement> images, CancellationToken cancellationToken = default)
+        {
+            Fail();
+            Replaces.Add([.. images]);
+            return inner.ReplaceImagesAsync(images, cancellationToken);
+        }
 
         public Task<CollectionInfo> EnsureCollectionAsync(CollectionSpec spec, CancellationToken cancellationToken = default) => inner.EnsureCollectionAsync(spec, cancellationToken);
 
@@ -155,9 +210,17 @@ public sealed class IngestPipelineTests(AnalyzerFixture fixture) : IClassFixture
 
         public Task<IReadOnlyList<FacePoint>> GetAsync(IReadOnlyList<Guid> ids, bool withVectors = false, CancellationToken cancellationToken = default) => inner.GetAsync(ids, withVectors, cancellationToken);
 
-        public Task DeleteAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken = default) => inner.DeleteAsync(ids, cancellationToken);
+        public Task DeleteAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken = default)
+        {
+            Deletes++;
+            return inner.DeleteAsync(ids, cancellationToken);
+        }
 
-        public Task<long> DeleteAsync(FaceFilter filter, CancellationToken cancellationToken = default) => inner.DeleteAsync(filter, cancellationToken);
+        public Task<long> DeleteAsync(FaceFilter filter, CancellationToken cancellationToken = default)
+        {
+            Deletes++;
+            return inner.DeleteAsync(filter, cancellationToken);
+        }
 
         public Task<long> CountAsync(FaceFilter? filter = null, CancellationToken cancellationToken = default) => inner.CountAsync(filter, cancellationToken);
 
@@ -165,6 +228,14 @@ public sealed class IngestPipelineTests(AnalyzerFixture fixture) : IClassFixture
             inner.ListAsync(limit, offset, filter, withVectors, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private void Fail()
+        {
+            if (Interlocked.Increment(ref _failures) <= failFirst)
+            {
+                throw new TimeoutException("index unavailable (test)");
+            }
+        }
     }
 
     /// <summary>Fails the first N embeddings as if the embedding service were unreachable.</summary>

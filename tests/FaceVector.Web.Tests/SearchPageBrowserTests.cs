@@ -6,7 +6,7 @@ using SixLabors.ImageSharp.Processing;
 namespace FaceVector.Web.Tests;
 
 /// <summary>
-/// The search page end to end in headless Chromium (Debian's, installed by .ci/install), driven by Playwright:
+/// The search page end to end in headless Chromium (Debian's, installed by tools/test-prerequisites.sh), driven by Playwright:
 /// choose a photo, pick the face, see the matches, open one; the index view; the key prompt and a dropped photo.
 /// Screenshots go to the test output folder (screenshots/); set FACEVECTOR_UPDATE_DOCS=1 to refresh docs/search-page.png.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run .ci/install (Debian package chromium)");
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run tools/test-prerequisites.sh (Debian package chromium)");
         _playwright = await Playwright.CreateAsync();
         Assertions.SetDefaultExpectTimeout(30_000);
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -27,6 +27,10 @@ public sealed record ImageFaces(string Path, int Width, int Height, string Forma
 {
     /// <summary>The face with the largest box, or null.</summary>
     public Face? Largest => Faces.Count == 0 ? null : Faces.MaxBy(f => f.Box.Area);
+
+    /// <summary>The face whose box centre is nearest the image centre (the subject of a centred portrait), or null.</summary>
+    public Face? Centermost => Faces.Count == 0 ? null : Faces.MinBy(f =>
+        ((f.Box.CenterX - (Width / 2f)) * (f.Box.CenterX - (Width / 2f))) + ((f.Box.CenterY - (Height / 2f)) * (f.Box.CenterY - (Height / 2f))));
 }
 
 /// <summary>The outcome of one file in a batch: faces, or the reason there are none.</summary>

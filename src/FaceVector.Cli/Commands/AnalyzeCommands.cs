@@ -135,13 +135,10 @@ internal static class AnalyzeCommands
         {
             FaceSelection.Largest => f.Largest!,
             FaceSelection.Best => f.Faces.MaxBy(x => x.Score)!,
-            _ => f.Faces.MinBy(x => Distance(x.Box, f.Width / 2f, f.Height / 2f))!,
+            _ => f.Centermost!,
         };
         return result with { Faces = f with { Faces = [pick] } };
     }
-
-    private static float Distance(BoundingBox b, float cx, float cy) =>
-        ((b.CenterX - cx) * (b.CenterX - cx)) + ((b.CenterY - cy) * (b.CenterY - cy));
 }
 
 public enum FaceSelection

@@ -1,7 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
-using FaceVector.Cli.Bench;
-using FaceVector.Core.Benchmarks;
+using FaceVector.Benchmarks;
 using FaceVector.Core.Pipeline;
 
 namespace FaceVector.Cli.Commands;
@@ -25,20 +25,37 @@ internal static class BenchCommand
     {
         var models = new ModelOptions();
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder of photos (a few hundred make a fair test)", Required = true };
-        var command = new Command("ingest", "Files/s and faces/s of bulk ingest into a fresh embedded store against the naive one-image-at-a-time way, in the same run.") { images };
+        var prefill = new Option<int>("--prefill") { Description = "Synthetic faces already in the store for the writer comparison (0 skips it)", DefaultValueFactory = _ => 200_000 };
+        var writerFiles = new Option<int>("--writer-files") { Description = "Files per writer measurement (the photos' faces repeated under distinct paths)", DefaultValueFactory = _ => 640 };
+        var command = new Command("ingest", "Files/s of bulk ingest into a fresh embedded store against the naive one-image-at-a-time way; then, into a store already holding --prefill faces, the batched replace against the old per-file delete-then-upsert; all in the same run.")
+        {
+            images, prefill, writerFiles,
+        };
         models.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            string folder = parse.GetValue(images)!.FullName;
             string work = Directory.CreateTempSubdirectory("facevector-bench-ingest-").FullName;
+            Action<string> log = m => Console.Error.WriteLine(m);
             try
             {
-                var (baseline, pipeline) = await Ingestion.IngestBenchmark.RunAsync(models.ToAnalyzerOptions(parse), parse.GetValue(images)!.FullName, work, m => Console.Error.WriteLine(m), ct);
+                FaceAnalyzerOptions options = models.ToAnalyzerOptions(parse);
+                var (baseline, pipeline) = await IngestBenchmark.RunAsync(options, folder, work, log, ct);
                 var inv = CultureInfo.InvariantCulture;
                 Console.WriteLine($"{"configuration",-52} {"files",6} {"faces",6} {"wall s",7} {"files/s",8} {"faces/s",8} {"x base",7} {"cores",6}");
-                foreach (Ingestion.IngestRun run in new[] { baseline, pipeline })
+                foreach (IngestRun run in new[] { baseline, pipeline })
                 {
                     Console.WriteLine(string.Format(inv, "{0,-52} {1,6} {2,6} {3,7:0.00} {4,8:0.00} {5,8:0.00} {6,7:0.00} {7,6:0.00}",
                         run.Name, run.Files, run.Faces, run.Elapsed.TotalSeconds, run.FilesPerSecond, run.FacesPerSecond, run.FilesPerSecond / baseline.FilesPerSecond, run.CoresUsed));
+                }
+
+                if (parse.GetValue(prefill) > 0)
+                {
+                    using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(options with { Runtime = options.Runtime with { IntraOpThreads = 1 } });
+                    var prefilled = new PrefilledIngestOptions { PrefillFaces = parse.GetValue(prefill), WriterFiles = parse.GetValue(writerFiles) };
+                    PrefilledIngestResult result = await PrefilledIngestBenchmark.RunAsync(analyzer, folder, Path.Combine(work, "prefilled"), prefilled, log, ct);
+                    Console.WriteLine();
+                    Console.Write(result.ToTable());
                 }
             }
             finally
@@ -57,7 +74,7 @@ internal static class BenchCommand
         var command = new Command("index", "Exact vector search latency (p50/p99) and memory at 10k and 100k faces against the memory-bandwidth bound measured in the same run; int8 scan; store open time.") { million };
         command.SetAction(async (parse, ct) =>
         {
-            var benchmark = new Index.Benchmarks.VectorSearchBenchmark(new Index.Benchmarks.VectorSearchBenchmarkOptions { IncludeMillion = parse.GetValue(million) });
+            var benchmark = new VectorSearchBenchmark(new VectorSearchBenchmarkOptions { IncludeMillion = parse.GetValue(million) });
             var result = await benchmark.RunAsync(new SyncProgress<string>(m => Console.Error.WriteLine(m)), ct);
             Console.WriteLine(result.ToTable());
             return 0;
@@ -82,7 +99,7 @@ internal static class BenchCommand
             Console.WriteLine($"{files.Count} files ({spawned} for the process-per-photo run), {parse.GetValue(rounds)} round(s), {Environment.ProcessorCount} cores");
             Action<string> log = m => Console.Error.WriteLine(m);
             log("measuring: a process per photo");
-            PipelineRun perProcess = await ProcessPerImage.MeasureAsync(options, files[..spawned], $"(a) a process per photo: embed FILE --json x{spawned}", ct);
+            PipelineRun perProcess = await ProcessPerImage.MeasureAsync(options, files[..spawned], $"(a) a process per photo: embed FILE --json x{spawned}", SelfLauncher, ct);
             PipelineRun loop = await PipelineBenchmark.MeasureAsync(options, files, "(b) one process, one photo at a time", 1, options.Runtime.IntraOpThreads, parse.GetValue(rounds), log, ct);
             PipelineRun bulk = await PipelineBenchmark.MeasureAsync(options, files, $"(c) one process, bulk: {cores} photos in flight", cores, options.Runtime.IntraOpThreads, parse.GetValue(rounds), log, ct);
             PrintRuns([perProcess, loop, bulk], baseline: loop);
@@ -143,5 +160,21 @@ internal static class BenchCommand
             Console.WriteLine(string.Format(inv, "{0,-52} {1,7} {2,6} {3,7:0.00} {4,7:0.00} {5,7:0.00} {6,6}",
                 run.Name, run.Images, run.Faces, run.Elapsed.TotalSeconds, run.ImagesPerSecond, run.ImagesPerSecond / baseline.ImagesPerSecond, cores));
         }
+    }
+
+    /// <summary>This executable when running as <c>facevector</c>; otherwise (<c>dotnet facevector.dll</c>, a test host) dotnet with facevector.dll.</summary>
+    private static ProcessStartInfo SelfLauncher()
+    {
+        string? self = Environment.ProcessPath;
+        var start = new ProcessStartInfo();
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "facevector")
+        {
+            start.FileName = self;
+            return start;
+        }
+
+        start.FileName = self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+        start.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        return start;
     }
 }

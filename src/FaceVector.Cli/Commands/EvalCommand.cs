@@ -4,6 +4,7 @@ using FaceVector.Cli.Eval;
 using FaceVector.Cli.Output;
 using FaceVector.Core.Pipeline;
 using FaceVector.Evaluation;
+using FaceVector.Evaluation.Datasets;
 using FaceVector.Evaluation.Lfw;
 
 namespace FaceVector.Cli.Commands;
@@ -83,7 +84,12 @@ internal static class EvalCommand
     private static async Task<int> DatasetAsync(FaceAnalyzerOptions analyzerOptions, string root, string[] excluded, DatasetEvaluationOptions options, int parallelism, EvalOutput output, CancellationToken ct)
     {
         using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(analyzerOptions);
-        LabelledFolderEmbeddings embedded = await LabelledFolder.EmbedAsync(analyzer, root, excluded, parallelism, ct);
+        LabelledFolderEmbeddings embedded;
+        using (var bar = new EmbeddingProgressBar())
+        {
+            embedded = await LabelledFolder.EmbedAsync(analyzer, root, excluded, parallelism, bar, ct);
+        }
+
         options = options with { OpenSetThreshold = options.OpenSetThreshold ?? analyzer.RecommendedThreshold };
         output.Dataset(analyzer, embedded, DatasetEvaluator.Evaluate(embedded.Embeddings, options));
         return 0;
@@ -92,7 +98,12 @@ internal static class EvalCommand
     private static async Task<int> PairsAsync(FaceAnalyzerOptions analyzerOptions, LfwPairList list, string root, int worst, int parallelism, EvalOutput output, CancellationToken ct)
     {
         using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(analyzerOptions);
-        PairImages embeddings = await PairImages.EmbedAsync(analyzer, list.Pairs.SelectMany(p => new[] { p.PathA(root), p.PathB(root) }), parallelism, ct);
+        PairImages embeddings;
+        using (var bar = new EmbeddingProgressBar())
+        {
+            embeddings = await PairImages.EmbedAsync(analyzer, list.Pairs.SelectMany(p => new[] { p.PathA(root), p.PathB(root) }), parallelism, bar, ct);
+        }
+
         if (embeddings.Unreadable.Count > 0)
         {
             Console.Error.WriteLine($"facevector: warning: {embeddings.Unreadable.Count} image(s) missing or unreadable, their pairs count as no-face (first: {embeddings.Unreadable[0]})");
@@ -104,7 +115,17 @@ internal static class EvalCommand
 
     private static int MakePairs(string imagesRoot, string outDir, int folds, int? pairsPerFold, ulong seed, bool json)
     {
-        MadePairs made = PairListMaker.Make(imagesRoot, outDir, folds, pairsPerFold, seed);
+        MadePairs made;
+        try
+        {
+            made = PairListMaker.Make(imagesRoot, outDir, folds, pairsPerFold, seed);
+        }
+        catch (ArgumentException ex)
+        {
+            // The library names the problem; the flag it came from is the CLI's to say.
+            throw new CliException($"--make-pairs: {ex.Message}");
+        }
+
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new { made.PairsFile, made.ImagesFolder, made.List.FoldCount, made.List.PairsPerFold, PairCount = made.List.Pairs.Count, made.Identities, made.Images, made.Copied }, Json.SnakeCase));

@@ -5,6 +5,7 @@ using FaceVector.Core.Detection;
 using FaceVector.Core.Models;
 using FaceVector.Core.Pipeline;
 using FaceVector.Evaluation;
+using FaceVector.Evaluation.Datasets;
 using FaceVector.Evaluation.Html;
 
 namespace FaceVector.Cli.Eval;

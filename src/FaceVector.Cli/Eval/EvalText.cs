@@ -2,6 +2,7 @@ using System.Globalization;
 using FaceVector.Core.Models;
 using FaceVector.Core.Pipeline;
 using FaceVector.Evaluation;
+using FaceVector.Evaluation.Datasets;
 
 namespace FaceVector.Cli.Eval;
 

@@ -140,21 +140,31 @@ public sealed class SqliteFaceIndex : IFaceIndex
         if (faces.Count == 0) return Task.CompletedTask;
         return WriteAsync(tx =>
         {
+            FaceGuards.CheckFaces(Collection, _state!.Info, faces);
+            var revision = NextRevision(tx);
+            return new Change(revision, [], InsertRows(tx, faces, revision));
+        }, change => Commit(change), requireCollection: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// One transaction for the whole batch: the old faces of the named images are found in the in-memory path map
+    /// (no scan), the ones not given again are deleted (with tombstones), and the new ones inserted.
+    /// </summary>
+    public Task ReplaceImagesAsync(IReadOnlyList<ImageReplacement> images, CancellationToken cancellationToken = default)
+    {
+        var faces = FaceGuards.CheckReplacements(images);
+        if (images.Count == 0) return Task.CompletedTask;
+        return WriteAsync(tx =>
+        {
             var state = _state!;
             FaceGuards.CheckFaces(Collection, state.Info, faces);
-            var rows = faces.Select(f => (f.Id, f.Payload, UnitVector: VectorMath.Normalized(f.Vector!))).ToList();
+            var kept = faces.Select(f => f.Id).ToHashSet();
+            var removed = state.Table.IdsOfImages(images.Where(i => !i.NewImage).Select(i => i.ImagePath)).Where(id => !kept.Contains(id)).ToList();
+            if (removed.Count == 0 && faces.Count == 0) return (Change?)null; // nothing stored, nothing to store: no revision, no fsync
             var revision = NextRevision(tx);
-            using var insert = Command(tx, $"INSERT OR REPLACE INTO faces (collection, {Columns}, revision) VALUES ($c, $id, $path, $hash, $fi, $box, $score, $kp, $model, $at, $tags, $vector, $rev)");
-            foreach (var (id, p, unit) in rows)
-            {
-                SetParameters(insert, ("$id", PayloadCodec.Id(id)), ("$path", p.ImagePath), ("$hash", p.ImageHash), ("$fi", p.FaceIndex),
-                    ("$box", PayloadCodec.Box(p.Box)), ("$score", p.DetectionScore), ("$kp", PayloadCodec.Floats(p.Keypoints)),
-                    ("$model", p.ModelId), ("$at", PayloadCodec.Timestamp(p.IngestedAt)), ("$tags", PayloadCodec.Tags(p.Tags)),
-                    ("$vector", PayloadCodec.Vector(unit)), ("$rev", revision));
-                insert.ExecuteNonQuery();
-            }
-            return new Change(revision, [], rows);
-        }, change => Commit(change), requireCollection: true, cancellationToken);
+            DeleteRows(tx, removed, revision);
+            return new Change(revision, removed, InsertRows(tx, faces, revision));
+        }, change => { if (change is not null) Commit(change); }, requireCollection: true, cancellationToken);
     }
 
     public async Task<IReadOnlyList<FaceMatch>> SearchAsync(FaceQuery query, CancellationToken cancellationToken = default)
@@ -234,16 +244,7 @@ public sealed class SqliteFaceIndex : IFaceIndex
         {
             var ids = select(_state!.Table).Distinct().ToList();
             var revision = NextRevision(tx);
-            using var delete = Command(tx, "DELETE FROM faces WHERE collection = $c AND id = $id");
-            using var tombstone = Command(tx, "INSERT OR REPLACE INTO tombstones (collection, id, revision) VALUES ($c, $id, $rev)", ("$rev", revision));
-            var deleted = 0L;
-            foreach (var id in ids)
-            {
-                SetParameters(delete, ("$id", PayloadCodec.Id(id)));
-                deleted += delete.ExecuteNonQuery();
-                SetParameters(tombstone, ("$id", PayloadCodec.Id(id)));
-                tombstone.ExecuteNonQuery();
-            }
+            var deleted = DeleteRows(tx, ids, revision);
             return (Deleted: deleted, Change: new Change(revision, ids, []));
         }, result =>
         {
@@ -275,6 +276,40 @@ public sealed class SqliteFaceIndex : IFaceIndex
         using var reader = command.ExecuteReader();
         reader.Read();
         return new WalCheckpoint(Busy: reader.GetInt64(0) != 0, LogFrames: reader.GetInt64(1), CheckpointedFrames: reader.GetInt64(2));
+    }
+
+    /// <summary>Writes the faces (normalised) at <paramref name="revision"/>; returns the rows for memory.</summary>
+    private List<(Guid Id, FacePayload Payload, float[] UnitVector)> InsertRows(SqliteTransaction tx, IReadOnlyList<FacePoint> faces, long revision)
+    {
+        var rows = faces.Select(f => (f.Id, f.Payload, UnitVector: VectorMath.Normalized(f.Vector!))).ToList();
+        if (rows.Count == 0) return rows;
+        using var insert = Command(tx, $"INSERT OR REPLACE INTO faces (collection, {Columns}, revision) VALUES ($c, $id, $path, $hash, $fi, $box, $score, $kp, $model, $at, $tags, $vector, $rev)");
+        foreach (var (id, p, unit) in rows)
+        {
+            SetParameters(insert, ("$id", PayloadCodec.Id(id)), ("$path", p.ImagePath), ("$hash", p.ImageHash), ("$fi", p.FaceIndex),
+                ("$box", PayloadCodec.Box(p.Box)), ("$score", p.DetectionScore), ("$kp", PayloadCodec.Floats(p.Keypoints)),
+                ("$model", p.ModelId), ("$at", PayloadCodec.Timestamp(p.IngestedAt)), ("$tags", PayloadCodec.Tags(p.Tags)),
+                ("$vector", PayloadCodec.Vector(unit)), ("$rev", revision));
+            insert.ExecuteNonQuery();
+        }
+        return rows;
+    }
+
+    /// <summary>Deletes the rows and leaves a tombstone for each at <paramref name="revision"/>; returns how many rows existed.</summary>
+    private long DeleteRows(SqliteTransaction tx, IReadOnlyList<Guid> ids, long revision)
+    {
+        if (ids.Count == 0) return 0;
+        using var delete = Command(tx, "DELETE FROM faces WHERE collection = $c AND id = $id");
+        using var tombstone = Command(tx, "INSERT OR REPLACE INTO tombstones (collection, id, revision) VALUES ($c, $id, $rev)", ("$rev", revision));
+        var deleted = 0L;
+        foreach (var id in ids)
+        {
+            SetParameters(delete, ("$id", PayloadCodec.Id(id)));
+            deleted += delete.ExecuteNonQuery();
+            SetParameters(tombstone, ("$id", PayloadCodec.Id(id)));
+            tombstone.ExecuteNonQuery();
+        }
+        return deleted;
     }
 
     /// <summary>

@@ -1,11 +1,12 @@
 using FaceVector.Core.Search;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace FaceVector.Index.Embedded;
 
 /// <summary>
 /// The faces of one collection in memory: all vectors in one contiguous float array (row slots), an id to slot map,
-/// free-slot reuse after deletes, and optional int8 codes. Searches are exact scans, so recall is 1.0.
+/// an image path to slots map (so replacing an image's faces needs no scan), free-slot reuse after deletes, and optional int8 codes. Searches are exact scans, so recall is 1.0.
 /// Many searches may run at once; mutations take the write lock briefly.
 /// </summary>
 internal sealed class VectorTable
@@ -16,6 +17,8 @@ internal sealed class VectorTable
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<Guid, int> _slots = [];
+    // Images hold a handful of faces, so a small list per path is cheaper than a set.
+    private readonly Dictionary<string, List<int>> _slotsByPath = new(StringComparer.Ordinal);
     private readonly Stack<int> _freeSlots = new();
     private float[] _vectors = [];
     private Guid[] _ids = [];
@@ -57,6 +60,17 @@ internal sealed class VectorTable
             ? new FacePoint(id, _payloads[slot]!, withVector ? Row(slot).ToArray() : null)
             : null);
 
+    /// <summary>Ids of every face stored under these image paths: one map lookup per path, no scan.</summary>
+    public List<Guid> IdsOfImages(IEnumerable<string> paths) => Read(() =>
+    {
+        var ids = new List<Guid>();
+        foreach (var path in paths)
+        {
+            if (_slotsByPath.TryGetValue(path, out var slots)) ids.AddRange(slots.Select(slot => _ids[slot]));
+        }
+        return ids;
+    });
+
     public List<Guid> Matching(FaceFilter? filter) => Read(() =>
     {
         var ids = new List<Guid>();
@@ -95,29 +109,6 @@ internal sealed class VectorTable
             foreach (var (slot, _) in candidates)
                 Offer(exact, limit, slot, TensorPrimitives.Dot(unitQuery, Row(slot)), threshold);
             return ToMatches(Drain(exact));
-        }
-        finally { _lock.ExitReadLock(); }
-    }
-
-    /// <summary>
-    /// The memory-bandwidth bound for a scan: a plain sum over the same rows with the same split over cores as
-    /// <see cref="Search"/> (used by the benchmark).
-    /// </summary>
-    internal float SumAllRows()
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            var used = _usedSlots;
-            var parts = used >= ParallelScanThreshold ? Environment.ProcessorCount : 1;
-            var partSize = (used + parts - 1) / parts;
-            var sums = new float[parts];
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-            {
-                var start = Math.Min(used, part * partSize);
-                sums[part] = TensorPrimitives.Sum(RowsLocked(start, Math.Min(used, start + partSize) - start));
-            });
-            return sums.Sum();
         }
         finally { _lock.ExitReadLock(); }
     }
@@ -193,6 +184,13 @@ internal sealed class VectorTable
             slot = _freeSlots.Count > 0 ? _freeSlots.Pop() : _usedSlots++;
             _slots[id] = slot;
         }
+        var previousPath = _payloads[slot]?.ImagePath; // null for a new or reused slot
+        if (previousPath != payload.ImagePath)
+        {
+            if (previousPath is not null) UnlinkPathLocked(previousPath, slot);
+            ref var slots = ref CollectionsMarshal.GetValueRefOrAddDefault(_slotsByPath, payload.ImagePath, out _);
+            (slots ??= []).Add(slot);
+        }
         _ids[slot] = id;
         _payloads[slot] = payload;
         unitVector.CopyTo(_vectors.AsSpan(slot * Dimension, Dimension));
@@ -202,10 +200,18 @@ internal sealed class VectorTable
     private void RemoveLocked(Guid id)
     {
         if (!_slots.Remove(id, out var slot)) return;
+        UnlinkPathLocked(_payloads[slot]!.ImagePath, slot);
         _payloads[slot] = null;
         // Zeroed rows score 0 and are skipped anyway; the slot is reused by the next insert.
         _vectors.AsSpan(slot * Dimension, Dimension).Clear();
         _freeSlots.Push(slot);
+    }
+
+    private void UnlinkPathLocked(string path, int slot)
+    {
+        var slots = _slotsByPath[path];
+        slots.Remove(slot);
+        if (slots.Count == 0) _slotsByPath.Remove(path);
     }
 
     /// <summary>Room for <paramref name="needed"/> slots (an upper bound: upserts may reuse free or existing slots).</summary>

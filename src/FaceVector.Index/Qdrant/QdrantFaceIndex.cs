@@ -104,6 +104,27 @@ public sealed class QdrantFaceIndex : IFaceIndex
         }
     }
 
+    /// <summary>
+    /// One upsert of every new face, then one delete of the named images' other faces (a filter on their paths that
+    /// spares the new ids). Upserting first means a reader never sees an image without faces midway; the two calls are
+    /// not atomic, but both are idempotent, so re-running the batch after a failure ends in the same state.
+    /// </summary>
+    public async Task ReplaceImagesAsync(IReadOnlyList<ImageReplacement> images, CancellationToken cancellationToken = default)
+    {
+        var faces = FaceGuards.CheckReplacements(images);
+        if (images.Count == 0) return;
+        FaceGuards.CheckFaces(Collection, await KnownAsync(cancellationToken).ConfigureAwait(false), faces);
+        foreach (var batch in faces.Chunk(_options.UpsertBatchSize))
+        {
+            var points = batch.Select(QdrantPayload.ToPoint).ToList();
+            await CallAsync(ct => _client.UpsertAsync(Collection, points, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+        }
+        var replaced = images.Where(i => !i.NewImage).Select(i => i.ImagePath).ToList();
+        if (replaced.Count == 0) return;
+        var stale = QdrantPayload.OtherFacesOf(replaced, [.. faces.Select(f => f.Id)]);
+        await CallAsync(ct => _client.DeleteAsync(Collection, stale, wait: true, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<FaceMatch>> SearchAsync(FaceQuery query, CancellationToken cancellationToken = default)
     {
         FaceGuards.CheckQuery(Collection, await KnownAsync(cancellationToken).ConfigureAwait(false), query);

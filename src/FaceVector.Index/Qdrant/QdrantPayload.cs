@@ -70,6 +70,14 @@ internal static class QdrantPayload
         return result;
     }
 
+    /// <summary>Faces of any of these images except the given ids (the faces a replace keeps).</summary>
+    public static Filter OtherFacesOf(IReadOnlyList<string> imagePaths, IReadOnlyList<Guid> kept)
+    {
+        var filter = new Filter { Must = { Match(ImagePath, imagePaths) } };
+        if (kept.Count > 0) filter.MustNot.Add(HasId(kept));
+        return filter;
+    }
+
     private static Value Numbers(IEnumerable<float> values) => values.Select(v => (Value)(double)v).ToArray();
 
     private static float[] Floats(Value list) => [.. list.ListValue.Values.Select(v => (float)Number(v))];

@@ -276,4 +276,121 @@ public abstract class FaceIndexContract<TIndex> : IAsyncLifetime
         var hit = (await other.SearchAsync(new FaceQuery(TestFaces.Vector(500), TestFaces.Model, 1))).Single();
         Assert.Equal("/late/x.jpg", hit.Payload.ImagePath);
     }
+
+    // ---- ReplaceImagesAsync: the faces of a batch of images replaced in one call ----
+
+    /// <summary>Face <paramref name="faceIndex"/> of version <paramref name="version"/> of the photo at <paramref name="path"/> (ids as ingest makes them).</summary>
+    private static FacePoint Version(string path, string version, int faceIndex, string model = TestFaces.Model)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{path}@{version}")));
+        var payload = TestFaces.Payload(path, faceIndex, hash, model: model);
+        return new FacePoint(FacePointId.For(path, hash, faceIndex, model), payload, TestFaces.Vector(HashCode.Combine(path, version, faceIndex) & 0xFFFFFF));
+    }
+
+    private static ImageReplacement Image(string path, string version, int faces) =>
+        new(path, [.. Enumerable.Range(0, faces).Select(i => Version(path, version, i))]);
+
+    /// <summary>Every stored face as (path, id), read through ListAsync.</summary>
+    private async Task<SortedSet<(string Path, Guid Id)>> StoredAsync(IFaceIndex index)
+    {
+        var stored = new SortedSet<(string, Guid)>();
+        string? offset = null;
+        do
+        {
+            var page = await index.ListAsync(100, offset);
+            foreach (var p in page.Points) Assert.True(stored.Add((p.Payload.ImagePath, p.Id)));
+            offset = page.NextOffset;
+        } while (offset is not null);
+        return stored;
+    }
+
+    private static SortedSet<(string Path, Guid Id)> Expected(params IEnumerable<FacePoint>[] faces) =>
+        [.. faces.SelectMany(f => f).Select(f => (f.Payload.ImagePath, f.Id))];
+
+    [ContractFact]
+    public async Task Replace_leaves_each_named_image_with_exactly_its_new_faces_and_others_untouched()
+    {
+        await Index.EnsureCollectionAsync(TestFaces.Spec());
+        ImageReplacement fewer = Image("/r/fewer.jpg", "v1", 3), more = Image("/r/more.jpg", "v1", 1), none = Image("/r/none.jpg", "v1", 2),
+            same = Image("/r/same.jpg", "v1", 2), other = Image("/r/other.jpg", "v1", 2), prefix = Image("/r/fewer.jpg.bak", "v1", 1);
+        await Index.UpsertAsync([.. new[] { fewer, more, none, same, other, prefix }.SelectMany(i => i.Faces)]);
+
+        ImageReplacement fewer2 = Image("/r/fewer.jpg", "v2", 1), more2 = Image("/r/more.jpg", "v2", 4), none2 = new("/r/none.jpg", []);
+        // "same" is given again unchanged (same ids, new vector): kept, overwritten, not duplicated.
+        var sameAgain = new ImageReplacement(same.ImagePath, [.. same.Faces.Select(f => f with { Vector = TestFaces.Vector(777 + f.Payload.FaceIndex) })]);
+        await Index.ReplaceImagesAsync([fewer2, more2, none2, sameAgain]);
+
+        Assert.Equal(Expected(fewer2.Faces, more2.Faces, same.Faces, other.Faces, prefix.Faces), await StoredAsync(Index));
+        Assert.Equal(0, await Index.CountAsync(new FaceFilter { ImagePath = "/r/none.jpg" }));
+        Assert.Equal(4, await Index.CountAsync(new FaceFilter { ImagePath = "/r/more.jpg" }));
+        var hit = (await SearchAsync(TestFaces.Vector(777), limit: 1)).Single();
+        Assert.Equal(sameAgain.Faces[0].Id, hit.Id);
+        Assert.Equal(1f, hit.Score, 1e-4f);
+        Assert.Empty(await Index.GetAsync([.. fewer.Faces.Skip(1).Select(f => f.Id), .. none.Faces.Select(f => f.Id)]));
+        Assert.DoesNotContain(await SearchAsync(fewer.Faces[1].Vector!, limit: 100), h => h.Id == fewer.Faces[1].Id);
+    }
+
+    [ContractFact]
+    public async Task Replace_is_idempotent_and_a_second_instance_sees_it()
+    {
+        await Index.EnsureCollectionAsync(TestFaces.Spec());
+        ImageReplacement a = Image("/i/a.jpg", "v1", 2), b = Image("/i/b.jpg", "v1", 3);
+        await Index.ReplaceImagesAsync([a with { NewImage = true }, b with { NewImage = true }]);
+        await using var other = await OpenAgainAsync();
+        Assert.Equal(Expected(a.Faces, b.Faces), await StoredAsync(other));
+
+        ImageReplacement a2 = Image("/i/a.jpg", "v2", 1), b2 = new("/i/b.jpg", []);
+        await other.ReplaceImagesAsync([a2, b2]);
+        await other.ReplaceImagesAsync([a2, b2]); // re-run after a failure: same end state
+        Assert.Equal(Expected(a2.Faces), await StoredAsync(Index));
+        Assert.Equal(Expected(a2.Faces), await StoredAsync(other));
+        await Index.ReplaceImagesAsync([]);
+        await Index.ReplaceImagesAsync([new ImageReplacement("/i/never.jpg", [])]);
+        Assert.Equal(1, await Index.CountAsync());
+    }
+
+    [ContractFact]
+    public async Task Replace_of_a_new_image_only_upserts()
+    {
+        await Index.EnsureCollectionAsync(TestFaces.Spec());
+        ImageReplacement old = Image("/n/photo.jpg", "v1", 2), fresh = Image("/n/photo.jpg", "v2", 1);
+        await Index.UpsertAsync(old.Faces);
+        // The caller's promise that the store never held this image is taken at its word: nothing is looked up or deleted.
+        await Index.ReplaceImagesAsync([fresh with { NewImage = true }]);
+        Assert.Equal(Expected(old.Faces, fresh.Faces), await StoredAsync(Index));
+        await Index.ReplaceImagesAsync([fresh]);
+        Assert.Equal(Expected(fresh.Faces), await StoredAsync(Index));
+    }
+
+    [ContractFact]
+    public async Task A_refused_replace_batch_changes_nothing()
+    {
+        await Index.EnsureCollectionAsync(TestFaces.Spec());
+        ImageReplacement a = Image("/x/a.jpg", "v1", 2), b = Image("/x/b.jpg", "v1", 1);
+        await Index.UpsertAsync([.. a.Faces, .. b.Faces]);
+        var before = await StoredAsync(Index);
+        ImageReplacement a2 = Image("/x/a.jpg", "v2", 1), emptied = new("/x/b.jpg", []);
+
+        // Model guard: one face of another model refuses the whole batch, deletes included.
+        var foreign = new ImageReplacement("/x/c.jpg", [Version("/x/c.jpg", "v1", 0, model: "other@1")]);
+        var mismatch = await Assert.ThrowsAsync<ModelMismatchException>(() => Index.ReplaceImagesAsync([a2, emptied, foreign]));
+        Assert.Equal("other@1", mismatch.ActualModelId);
+        // A face filed under another image's path, an image given twice, a vector of the wrong size: refused, naming it.
+        var misfiled = await Assert.ThrowsAsync<ArgumentException>(() => Index.ReplaceImagesAsync([a2, new ImageReplacement("/x/b.jpg", [Version("/x/a.jpg", "v3", 0)])]));
+        Assert.Contains("/x/a.jpg", misfiled.Message, StringComparison.Ordinal);
+        var twice = await Assert.ThrowsAsync<ArgumentException>(() => Index.ReplaceImagesAsync([a2, emptied, new ImageReplacement("/x/a.jpg", [])]));
+        Assert.Contains("appears twice", twice.Message, StringComparison.Ordinal);
+        var shortVector = new ImageReplacement("/x/b.jpg", [Version("/x/b.jpg", "v2", 0) with { Vector = [1f, 2f] }]);
+        var size = await Assert.ThrowsAsync<ArgumentException>(() => Index.ReplaceImagesAsync([a2, shortVector]));
+        Assert.Contains("Vector", size.Message, StringComparison.Ordinal);
+
+        Assert.Equal(before, await StoredAsync(Index));
+    }
+
+    [ContractFact]
+    public async Task Replace_in_a_missing_collection_is_refused_clearly()
+    {
+        await Assert.ThrowsAsync<CollectionNotFoundException>(() => Index.ReplaceImagesAsync([Image("/m/a.jpg", "v1", 1)]));
+        await Assert.ThrowsAsync<CollectionNotFoundException>(() => Index.ReplaceImagesAsync([new ImageReplacement("/m/a.jpg", [])]));
+    }
 }

@@ -72,4 +72,21 @@ public sealed class VectorTableTests
         Assert.Equal(2, table.Count);
         Assert.Equal(c, table.Search([0, 0, 1, 0], 1, null, null, useCodes: true).Single().Id);
     }
+
+    [Fact]
+    public void The_path_map_follows_upserts_moves_removals_and_reused_slots()
+    {
+        var table = new VectorTable(4, quantized: false);
+        var (x, y) = (TestFaces.Payload("/x.jpg"), TestFaces.Payload("/y.jpg"));
+        var (a, b, c, d) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        table.Apply([], [(a, x, [1, 0, 0, 0]), (b, x, [0, 1, 0, 0]), (c, y, [0, 0, 1, 0])]);
+        Assert.Equal(new[] { a, b }.Order(), table.IdsOfImages(["/x.jpg"]).Order());
+        table.Apply([], [(b, y, [0, 1, 0, 0])]); // the same id under another path moves
+        Assert.Equal([a], table.IdsOfImages(["/x.jpg"]));
+        Assert.Equal(new[] { b, c }.Order(), table.IdsOfImages(["/y.jpg"]).Order());
+        table.Apply([a], [(d, y, [0, 0, 0, 1])]); // d takes a's freed slot
+        Assert.Empty(table.IdsOfImages(["/x.jpg", "/never.jpg"]));
+        Assert.Equal(new[] { b, c, d }.Order(), table.IdsOfImages(["/y.jpg"]).Order());
+        Assert.Equal(table.Matching(new FaceFilter { ImagePath = "/y.jpg" }).Order(), table.IdsOfImages(["/y.jpg"]).Order());
+    }
 }

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using FaceVector.Core.Pipeline;
 using FaceVector.Index;
 using FaceVector.Index.Embedded;
+using FaceVector.Ingestion;
 
-namespace FaceVector.Ingestion;
+namespace FaceVector.Benchmarks;
 
 /// <summary>One measured way of ingesting the same files into a fresh store.</summary>
 public sealed record IngestRun(string Name, int Files, long Faces, TimeSpan Elapsed, TimeSpan CpuTime)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FaceVector.Core.Pipeline;
 
-namespace FaceVector.Core.Benchmarks;
+namespace FaceVector.Benchmarks;
 
 /// <summary>One measured configuration of the folder search pipeline.</summary>
 public sealed record PipelineRun(string Name, int Parallelism, int IntraOpThreads, int Images, int Faces, TimeSpan Elapsed, TimeSpan CpuTime, StageTimings Stages)

@@ -1,15 +1,21 @@
-using FaceVector.Cli.Output;
 using FaceVector.Core.Detection;
 using FaceVector.Core.Pipeline;
-using FaceVector.Evaluation;
 
-namespace FaceVector.Cli.Eval;
+namespace FaceVector.Evaluation.Datasets;
+
+/// <summary>Progress of embedding a dataset: the number of images once known, then each image's result as it completes.</summary>
+public interface IDatasetProgress
+{
+    void Started(int images);
+
+    void Completed(ImageResult result);
+}
 
 /// <summary>
 /// What the detector did on a labelled folder. Identity images without a face drop out of the evaluation, and faces
 /// in distractor folders join the gallery, so both change the numbers and are reported beside them.
 /// </summary>
-internal sealed record DetectionSummary(
+public sealed record DetectionSummary(
     int IdentityImages,
     int IdentityImagesWithoutFace,
     int IdentityImagesWithSeveralFaces,
@@ -23,7 +29,7 @@ internal sealed record DetectionSummary(
     IReadOnlyList<string> Unreadable);
 
 /// <summary>A labelled folder embedded: the evaluation input, the detection summary and each identity image's face box.</summary>
-internal sealed record LabelledFolderEmbeddings(
+public sealed record LabelledFolderEmbeddings(
     IReadOnlyList<LabelledEmbedding> Embeddings,
     DetectionSummary Detection,
     IReadOnlyDictionary<string, BoundingBox> FaceBoxes);
@@ -33,7 +39,7 @@ internal sealed record LabelledFolderEmbeddings(
 /// starting with <c>_</c> hold distractors (nobody in the set); <c>_noface</c> holds images that should have no face.
 /// Files directly in DIR carry no label and are left out.
 /// </summary>
-internal static class LabelledFolder
+public static class LabelledFolder
 {
     public const string NofaceFolder = "_noface";
 
@@ -51,21 +57,19 @@ internal static class LabelledFolder
     }
 
     /// <summary>
-    /// Embeds every image (in parallel, with a progress bar): the largest face of an identity image, every face of a
+    /// Embeds every image (in parallel): the largest face of an identity image, every face of a
     /// distractor image.
     /// </summary>
-    public static async Task<LabelledFolderEmbeddings> EmbedAsync(FaceAnalyzer analyzer, string root, IReadOnlyCollection<string> excluded, int parallelism, CancellationToken ct)
+    public static async Task<LabelledFolderEmbeddings> EmbedAsync(FaceAnalyzer analyzer, string root, IReadOnlyCollection<string> excluded, int parallelism, IDatasetProgress? progress, CancellationToken ct)
     {
         IReadOnlyList<(string Label, string Path)> files = List(root, out int unlabelled, excluded);
         Dictionary<string, string> labels = files.ToDictionary(f => f.Path, f => f.Label, StringComparer.Ordinal);
         var results = new List<ImageResult>(files.Count);
-        using (var bar = new ProgressBar("embedding", files.Count))
+        progress?.Started(files.Count);
+        await foreach (ImageResult r in new BatchAnalyzer(analyzer, parallelism).AnalyzeAsync(files.Select(f => f.Path), cancellationToken: ct).ConfigureAwait(false))
         {
-            await foreach (ImageResult r in new BatchAnalyzer(analyzer, parallelism).AnalyzeAsync(files.Select(f => f.Path), cancellationToken: ct))
-            {
-                results.Add(r);
-                bar.Advance(r.Faces?.Faces.Count ?? 0, r.Error is not null && !r.Skipped);
-            }
+            results.Add(r);
+            progress?.Completed(r);
         }
 
         // Completion order varies run to run; path order keeps the evaluation input (and its ties) stable.

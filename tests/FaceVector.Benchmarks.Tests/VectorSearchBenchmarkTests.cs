@@ -1,6 +1,5 @@
-using FaceVector.Index.Benchmarks;
 
-namespace FaceVector.Index.Tests;
+namespace FaceVector.Benchmarks.Tests;
 
 /// <summary>Sanity only: the benchmark runs and reports plausible numbers. Timing claims come from the benchmark program.</summary>
 public sealed class VectorSearchBenchmarkTests

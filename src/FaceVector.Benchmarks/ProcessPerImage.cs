@@ -1,26 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using FaceVector.Core.Benchmarks;
 using FaceVector.Core.Pipeline;
 
-namespace FaceVector.Cli.Bench;
+namespace FaceVector.Benchmarks;
 
 /// <summary>
 /// The cost of calling <c>facevector embed FILE --json</c> once per photo, as a script looping over files would:
 /// every child pays for runtime start-up and model loading before its one image.
 /// </summary>
-internal static class ProcessPerImage
+public static class ProcessPerImage
 {
-    public static async Task<PipelineRun> MeasureAsync(FaceAnalyzerOptions options, IReadOnlyList<string> files, string name, CancellationToken ct)
+    /// <param name="launcher">Starts the <c>facevector</c> program (the file and any leading arguments); the child's arguments are appended.</param>
+    public static async Task<PipelineRun> MeasureAsync(FaceAnalyzerOptions options, IReadOnlyList<string> files, string name, Func<ProcessStartInfo> launcher, CancellationToken ct)
     {
         // One untimed child first, so the measurement does not include cold file caches.
-        await EmbedInChildAsync(options, files[0], ct);
+        await EmbedInChildAsync(launcher, options, files[0], ct);
         int faces = 0, images = 0;
         long t0 = Stopwatch.GetTimestamp();
         foreach (string file in files)
         {
-            int? found = await EmbedInChildAsync(options, file, ct);
+            int? found = await EmbedInChildAsync(launcher, options, file, ct);
             images += found is null ? 0 : 1;
             faces += found ?? 0;
         }
@@ -30,9 +30,11 @@ internal static class ProcessPerImage
     }
 
     /// <summary>Faces found in <paramref name="file"/> by a child <c>facevector embed</c>, or null when it failed.</summary>
-    private static async Task<int?> EmbedInChildAsync(FaceAnalyzerOptions options, string file, CancellationToken ct)
+    private static async Task<int?> EmbedInChildAsync(Func<ProcessStartInfo> launcher, FaceAnalyzerOptions options, string file, CancellationToken ct)
     {
-        ProcessStartInfo start = Launcher();
+        ProcessStartInfo start = launcher();
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         foreach (string arg in ChildArguments(options, file))
         {
             start.ArgumentList.Add(arg);
@@ -66,21 +68,5 @@ internal static class ProcessPerImage
         return args
             .Concat(options.Detector is { } d ? ["--detector", d] : [])
             .Concat(options.Recognizer is { } r ? ["--recognizer", r] : []);
-    }
-
-    /// <summary>This executable when running as <c>facevector</c>; otherwise (<c>dotnet facevector.dll</c>, a test host) dotnet with facevector.dll.</summary>
-    private static ProcessStartInfo Launcher()
-    {
-        string? self = Environment.ProcessPath;
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "facevector")
-        {
-            start.FileName = self;
-            return start;
-        }
-
-        start.FileName = self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-        start.ArgumentList.Add(typeof(ProcessPerImage).Assembly.Location);
-        return start;
     }
 }

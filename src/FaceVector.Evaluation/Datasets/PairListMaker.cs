@@ -3,10 +3,10 @@ using System.Text;
 using FaceVector.Core.Pipeline;
 using FaceVector.Evaluation.Lfw;
 
-namespace FaceVector.Cli.Eval;
+namespace FaceVector.Evaluation.Datasets;
 
 /// <summary>What <c>eval --make-pairs</c> wrote.</summary>
-internal sealed record MadePairs(string PairsFile, string ImagesFolder, LfwPairList List, int Identities, int Images, bool Copied);
+public sealed record MadePairs(string PairsFile, string ImagesFolder, LfwPairList List, int Identities, int Images, bool Copied);
 
 /// <summary>
 /// Turns a labelled folder into an LFW-style benchmark: <c>OUT/pairs.txt</c> plus <c>OUT/lfw/&lt;name&gt;/&lt;name&gt;_0001.jpg</c>,
@@ -14,7 +14,7 @@ internal sealed record MadePairs(string PairsFile, string ImagesFolder, LfwPairL
 /// The pairs format only knows <c>&lt;name&gt;_&lt;4 digits&gt;.jpg</c>, so the links give any photo collection that
 /// layout without touching the photos or extending the format; the loader reads the real format from the bytes.
 /// </summary>
-internal static class PairListMaker
+public static class PairListMaker
 {
     public const string PairsFileName = "pairs.txt", ImagesFolderName = "lfw", MappingFileName = "mapping.tsv";
 
@@ -56,34 +56,27 @@ internal static class PairListMaker
     /// </summary>
     private static LfwPairList Generate(IReadOnlyList<IdentityImages> identities, int folds, int? pairsPerFold, ulong seed)
     {
-        try
+        if (pairsPerFold is int n)
         {
-            if (pairsPerFold is int n)
-            {
-                return PairListGenerator.Generate(identities, folds, n, seed);
-            }
-
-            LfwPairList best = PairListGenerator.Generate(identities, folds, 1, seed);
-            int low = 1, high = MaxDefaultPairsPerFold;
-            while (low < high)
-            {
-                int mid = (low + high + 1) / 2;
-                if (TryGenerate(identities, folds, mid, seed) is { } list)
-                {
-                    (best, low) = (list, mid);
-                }
-                else
-                {
-                    high = mid - 1;
-                }
-            }
-
-            return best;
+            return PairListGenerator.Generate(identities, folds, n, seed);
         }
-        catch (ArgumentException ex)
+
+        LfwPairList best = PairListGenerator.Generate(identities, folds, 1, seed);
+        int low = 1, high = MaxDefaultPairsPerFold;
+        while (low < high)
         {
-            throw new Commands.CliException($"--make-pairs: {ex.Message}");
+            int mid = (low + high + 1) / 2;
+            if (TryGenerate(identities, folds, mid, seed) is { } list)
+            {
+                (best, low) = (list, mid);
+            }
+            else
+            {
+                high = mid - 1;
+            }
         }
+
+        return best;
     }
 
     private static LfwPairList? TryGenerate(IReadOnlyList<IdentityImages> identities, int folds, int n, ulong seed)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FaceVector.Cli.Commands;
+using FaceVector.Index.Embedded;
 
 try
 {
@@ -8,6 +9,11 @@ try
 catch (CliException ex)
 {
     return CliErrors.Fail(ex.Message, ex.ExitCode);
+}
+catch (StoreFileException ex)
+{
+    // A wrong --db or journal file: one line naming it, the file left as it was.
+    return CliErrors.Fail(ex.Message);
 }
 catch (OperationCanceledException)
 {

@@ -31,7 +31,7 @@ public static class EmbeddingClientRegistration
             throw new InvalidOperationException($"No embedding service address: set {EmbeddingClientOptions.Section}:Addresses:0 (environment FaceVector__Embedding__Addresses__0).");
         }
 
-        string? apiKey = options.ApiKey ?? config["FaceVector:Server:ApiKey"] ?? config["FACEVECTOR_API_KEY"];
+        string? apiKey = options.ApiKey ?? Security.ApiKeys.SearchKey(config);
         (Uri target, bool tls) = Target(options.Addresses);
         if (options.MaxAttempts > 5)
         {

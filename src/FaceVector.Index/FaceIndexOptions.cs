@@ -169,11 +169,12 @@ public sealed record FaceIndexOptions
 /// <summary>Opens the store a <see cref="FaceIndexOptions"/> names.</summary>
 public static class FaceIndexFactory
 {
-    public static IFaceIndex Open(FaceIndexOptions options) => Open(options, warn: null);
+    public static IFaceIndex Open(FaceIndexOptions options, bool createIfMissing = true) => Open(options, warn: null, createIfMissing);
 
     /// <param name="options">The store settings.</param>
     /// <param name="warn">Where notes about an existing Qdrant collection laid out otherwise than configured go.</param>
-    public static IFaceIndex Open(FaceIndexOptions options, Action<string>? warn)
+    /// <param name="createIfMissing">False for callers that only read or delete: a missing store file (or its folder) is an error, never created.</param>
+    public static IFaceIndex Open(FaceIndexOptions options, Action<string>? warn, bool createIfMissing = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Problems(setting => setting) is [var first, ..])
@@ -186,7 +187,7 @@ public static class FaceIndexFactory
             return new QdrantFaceIndex(options.ToQdrantOptions() with { Warn = warn });
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.DbPath))!);
-        return new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection));
+        // The store creates its folder itself, and only when it may create the store.
+        return new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection) { CreateIfMissing = createIfMissing });
     }
 }

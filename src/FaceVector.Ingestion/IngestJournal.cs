@@ -1,3 +1,4 @@
+using FaceVector.Index.Embedded;
 using Microsoft.Data.Sqlite;
 
 namespace FaceVector.Ingestion;
@@ -32,20 +33,30 @@ public sealed class IngestJournal : IDisposable
     public IngestJournal(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
+        StoreFile.Check(Path, mustExist: false, "ingest journal");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ToString());
-        _connection.Open();
-        Execute("""
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=FULL;
-            PRAGMA busy_timeout=10000;
-            CREATE TABLE IF NOT EXISTS files(
-                path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL, sha256 TEXT, model_id TEXT NOT NULL,
-                state TEXT NOT NULL, faces INTEGER NOT NULL, reason TEXT, updated_at TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS skipped_faces(
-                path TEXT NOT NULL, face_index INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(path, face_index));
-            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """);
+        try
+        {
+            _connection.Open();
+            Execute("""
+                PRAGMA journal_mode=WAL;
+                PRAGMA synchronous=FULL;
+                PRAGMA busy_timeout=10000;
+                PRAGMA secure_delete=ON;
+                CREATE TABLE IF NOT EXISTS files(
+                    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL, sha256 TEXT, model_id TEXT NOT NULL,
+                    state TEXT NOT NULL, faces INTEGER NOT NULL, reason TEXT, updated_at TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS skipped_faces(
+                    path TEXT NOT NULL, face_index INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(path, face_index));
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """);
+        }
+        catch (SqliteException ex)
+        {
+            _connection.Dispose();
+            throw StoreFile.Explain(Path, ex, "ingest journal");
+        }
     }
 
     /// <summary>
@@ -146,6 +157,7 @@ public sealed class IngestJournal : IDisposable
         }
     }
 
+    /// <summary>Forgets files (and their skipped faces), so that a later ingest treats them as new; erases the rows' bytes.</summary>
     public void Remove(IEnumerable<string> paths)
     {
         lock (_lock)
@@ -158,6 +170,8 @@ public sealed class IngestJournal : IDisposable
             }
 
             tx.Commit();
+            // Forgotten paths leave no copy in the WAL either (secure_delete zeroes them in the main file).
+            Execute("PRAGMA wal_checkpoint(TRUNCATE)");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using FaceVector.Core.Files;
 using FaceVector.Core.Imaging;
 using FaceVector.Core.Pipeline;
 using FaceVector.Index;
@@ -116,7 +117,10 @@ public sealed class IngestPipeline
 
         long size = info.Length, ticks = info.LastWriteTimeUtc.Ticks;
         JournalEntry? previous = _journal.Find(path);
-        bool sameModel = previous?.ModelId == _embedder.ModelId;
+        // Faces deleted from the index by any route (CLI, gRPC, HTTP, another process) leave the journal saying
+        // "indexed": a file whose faces are gone is embedded again, so re-indexing brings a deleted photo back.
+        bool sameModel = previous?.ModelId == _embedder.ModelId
+            && (previous.Faces == 0 || await _index.CountAsync(new FaceFilter { ImagePath = path }, ct).ConfigureAwait(false) > 0);
         if (sameModel && previous!.Size == size && previous.ModifiedTicks == ticks)
         {
             return new FileOutcome(path, OutcomeKind.Unchanged, size, ticks, previous.Sha256, null, null, previous);
@@ -130,7 +134,12 @@ public sealed class IngestPipeline
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            // A FIFO or device in a photo folder is refused without blocking the ingest.
+            bytes = RegularFile.ReadAllBytes(path, _options.MaxFileBytes);
+        }
+        catch (NotARegularFileException ex)
+        {
+            return FileOutcome.Failure(path, size, ticks, previous, $"{path}: cannot read file: {ex.Reason}");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

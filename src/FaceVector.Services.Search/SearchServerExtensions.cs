@@ -19,6 +19,7 @@ public static class SearchServerExtensions
         services.AddFaceIndexStore();
         services.AddSingleton<FaceSearcher>();
         services.AddSingleton<PeopleProvider>();
+        services.AddSingleton<FaceDeletion>();
         services.AddGrpcHealthChecks().AddCheck<SearchHealthCheck>("search");
         return services;
     }
@@ -33,6 +34,9 @@ public static class SearchServerExtensions
 
     public static WebApplication MapFaceSearch(this WebApplication app)
     {
+        // Open the store now: a corrupt, read-only or foreign file stops the start with its one-line reason,
+        // rather than a server that answers INTERNAL to every call.
+        _ = app.Services.GetRequiredService<Index.IFaceIndex>();
         app.MapGrpcService<FaceSearchService>();
         app.MapGrpcService<PeopleGrpcService>();
         return app;

@@ -75,6 +75,7 @@ public static class FaceVectorHost
 
         if (roles.HasFlag(FaceVectorRoles.Web))
         {
+            app.UseFaceVectorWebGuards();
             app.MapFaceVectorWeb();
         }
 

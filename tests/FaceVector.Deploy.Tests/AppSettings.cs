@@ -30,7 +30,7 @@ internal static class AppSettings
     }.ToDictionary(s => s.Item1.Split(':')[1], s => s.Item2, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Read directly by the apps (API key, model folder), by ASP.NET Core (Kestrel: TLS certificates), by the OpenTelemetry SDK or by Qdrant.</summary>
-    private static readonly string[] KnownNames = ["FACEVECTOR_API_KEY", "FACEVECTOR_MODELS", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS"];
+    private static readonly string[] KnownNames = ["FACEVECTOR_API_KEY", "FACEVECTOR_API_KEY_FILE", "FACEVECTOR_ADMIN_KEY", "FACEVECTOR_ADMIN_KEY_FILE", "FACEVECTOR_MODELS", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS"];
 
     private static readonly string[] KnownPrefixes = ["OTEL_", "QDRANT__", "Logging__", "Kestrel__"];
 

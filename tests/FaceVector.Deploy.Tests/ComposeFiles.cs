@@ -34,6 +34,18 @@ internal static class ComposeFiles
         let build = (YamlMappingNode)service.Body.Children["build"]
         select new ComposeBuild(service.Name, Text(build.Children["dockerfile"]), Text(build.Children["target"]));
 
+    /// <summary>Each service's published ports (<c>ports:</c> entries as written) and the secrets it mounts.</summary>
+    public static IEnumerable<(string Service, IReadOnlyList<string> Ports, IReadOnlyList<string> Secrets, IReadOnlyList<ComposeVariable> Environment)> Exposure(string repositoryFile)
+    {
+        string yaml = File.ReadAllText(Repository.PathOf(repositoryFile));
+        List<ComposeVariable> environment = [.. EnvironmentVariables(repositoryFile, yaml)];
+        return from service in Services(yaml)
+               let ports = service.Body.Children.TryGetValue("ports", out YamlNode? p) && p is YamlSequenceNode ps ? ps.Children.Select(Text).ToList() : []
+               let secrets = service.Body.Children.TryGetValue("secrets", out YamlNode? s) && s is YamlSequenceNode ss ? ss.Children.Select(Text).ToList() : []
+               select (service.Name, (IReadOnlyList<string>)ports, (IReadOnlyList<string>)secrets,
+                   (IReadOnlyList<ComposeVariable>)[.. environment.Where(v => v.Service == service.Name)]);
+    }
+
     private static IEnumerable<(string Name, YamlMappingNode Body)> Services(string yaml)
     {
         var stream = new YamlStream();

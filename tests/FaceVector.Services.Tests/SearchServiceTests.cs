@@ -245,10 +245,10 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
         }, [.. faces.Faces[0].Embedding])]);
 
         DeleteImagesReply deleted = await stack.SearchClient.DeleteImagesAsync(
-            new DeleteImagesRequest { Filter = new PayloadFilter { ImagePathPrefix = Path.GetDirectoryName(copy) } }, ServiceHost.KeyHeaders);
+            new DeleteImagesRequest { Filter = new PayloadFilter { ImagePathPrefix = Path.GetDirectoryName(copy) } }, ServiceHost.AdminHeaders);
 
         Assert.Equal(1, deleted.Deleted);
-        var ex = await Assert.ThrowsAsync<RpcException>(() => stack.SearchClient.DeleteImagesAsync(new DeleteImagesRequest(), ServiceHost.KeyHeaders).ResponseAsync);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => stack.SearchClient.DeleteImagesAsync(new DeleteImagesRequest(), ServiceHost.AdminHeaders).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
     }
 

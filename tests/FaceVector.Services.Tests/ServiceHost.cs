@@ -16,6 +16,8 @@ public sealed class ServiceHost : IAsyncDisposable
 {
     public const string ApiKey = "test-key-0123456789";
 
+    public const string AdminKey = "test-admin-key-9876543210";
+
     private readonly WebApplication _app;
 
     private ServiceHost(WebApplication app, Uri address)
@@ -40,6 +42,7 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             ["FaceVector:Models:Directory"] = TestData.ModelsPath,
             ["FaceVector:Server:ApiKey"] = ApiKey,
+            ["FaceVector:Server:AdminKey"] = AdminKey,
         };
         foreach ((string key, string? value) in settings)
         {
@@ -57,6 +60,8 @@ public sealed class ServiceHost : IAsyncDisposable
     }
 
     public static Metadata KeyHeaders => new() { { "x-api-key", ApiKey } };
+
+    public static Metadata AdminHeaders => new() { { "x-api-key", AdminKey } };
 
     /// <summary>Waits until the standard health service says SERVING (models loaded, dependencies reachable).</summary>
     public Task WaitServingAsync(TimeSpan timeout) => HealthProbe.WaitServingAsync(Channel, timeout);

@@ -18,6 +18,7 @@ internal static class BenchCommand
         bench.Add(BuildIngest());
         bench.Add(BuildIndex());
         bench.Add(PeopleBenchCommand.Build());
+        bench.Add(FuzzCommand.Build());
         return bench;
     }
 

@@ -15,6 +15,7 @@ public static class FaceVectorCommand
         root.Add(IndexCommands.BuildIndex());
         root.Add(IndexCommands.BuildQuery());
         root.Add(IndexCommands.BuildDelete());
+        root.Add(IndexCommands.BuildErase());
         root.Add(IndexCommands.BuildStats());
         root.Add(IndexCommands.BuildIngestReport());
         root.Add(PeopleCommands.Build());

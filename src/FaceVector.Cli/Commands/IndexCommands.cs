@@ -9,6 +9,7 @@ using FaceVector.Core.Search;
 using FaceVector.Index;
 using FaceVector.People;
 using FaceVector.Ingestion;
+using FaceVector.Ingestion.Erasure;
 
 namespace FaceVector.Cli.Commands;
 
@@ -128,6 +129,8 @@ internal static class IndexCommands
                 return await PeopleCommands.QueryPersonAsync(store, parse, who, parse.GetValue(top), parse.GetValue(threshold), parse.GetValue(json), ct);
             }
 
+            // The store first: a wrong --db is reported before the models load, and is never created.
+            await using IFaceIndex index = store.OpenIndex(parse, create: false);
             // The detector keeps every face; the searcher applies the one minimum probe-face size (--min-face, default 20 px).
             using FaceAnalyzer analyzer = CliErrors.CreateAnalyzer(models.ToAnalyzerOptions(parse) with { MinFaceSize = 0 });
             string path = parse.GetValue(query)!.FullName;
@@ -141,7 +144,6 @@ internal static class IndexCommands
                 return CliErrors.Fail($"--query: {path}: {ex.Message}");
             }
 
-            await using IFaceIndex index = store.OpenIndex(parse);
             var settings = new SearchSettings { MinProbeFaceSize = parse.GetValue(models.MinFace) ?? QualityGates.DefaultMinFaceSize };
             var searcher = new FaceSearcher(new AnalyzerProbeEmbedder(analyzer), index, Microsoft.Extensions.Options.Options.Create(settings));
             SearchResult result;
@@ -185,20 +187,31 @@ internal static class IndexCommands
 
     private static string Box(FaceBox b) => string.Create(CultureInfo.InvariantCulture, $"[{b.X1:0},{b.Y1:0},{b.X2:0},{b.Y2:0}]");
 
-    public static Command BuildDelete()
+    public static Command BuildDelete() => BuildDelete("delete",
+        "Delete faces from the index by photo path, folder or tag (the journal forgets photos left without a face, so 'index' brings them back).",
+        verifyByDefault: false);
+
+    /// <summary><c>erase</c>: <c>delete --verify</c>, for a person's request to be forgotten.</summary>
+    public static Command BuildErase() => BuildDelete("erase",
+        "Delete faces and prove it: the store's deleted rows are overwritten, its WAL emptied, and its files (and the journal's) scanned byte for byte for the removed vectors, paths and hashes.",
+        verifyByDefault: true);
+
+    private static Command BuildDelete(string name, string description, bool verifyByDefault)
     {
         var store = new StoreOptions();
         var path = new Option<string?>("--path") { Description = "Delete the faces of this photo" };
         var folder = new Option<string?>("--folder") { Description = "Delete the faces of every photo under this folder" };
         var tag = new Option<string?>("--tag") { Description = "Delete every face with this tag (key=value)" };
-        var command = new Command("delete", "Delete faces from the index by photo path, folder or tag.") { path, folder, tag };
+        var verify = new Option<bool>("--verify") { Description = "Print an erasure report: scan the store files for the removed faces' bytes (exit 1 if any remain)", DefaultValueFactory = _ => verifyByDefault };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var command = new Command(name, description) { path, folder, tag, verify, json };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             string? p = parse.GetValue(path), f = parse.GetValue(folder), t = parse.GetValue(tag);
             if ((p is null ? 0 : 1) + (f is null ? 0 : 1) + (t is null ? 0 : 1) != 1)
             {
-                return CliErrors.Fail("delete: give exactly one of --path, --folder or --tag");
+                return CliErrors.Fail($"{name}: give exactly one of --path, --folder or --tag");
             }
 
             var filter = new FaceFilter
@@ -207,20 +220,26 @@ internal static class IndexCommands
                 ImagePathPrefix = f is null ? null : Path.GetFullPath(f).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar,
                 Tags = t is null ? new Dictionary<string, string>() : ParseTags([t]),
             };
-            await using IFaceIndex index = store.OpenIndex(parse);
-            // People built from these faces forget them too (erasure): their ids are read before they go.
-            IReadOnlyList<Guid> ids = await PeopleErasure.MatchingIdsAsync(index, filter, ct);
-            long deleted = await index.DeleteAsync(filter, ct);
-            PeopleErasure.Forget(store.ToIndexOptions(parse), ids);
-            // Forget these files in the journal too, so that a later 'index' of the folder puts them back.
-            using IngestJournal? journal = store.OpenExistingJournal(parse);
-            if (journal is not null && (p is not null || f is not null))
+            FaceIndexOptions storeOptions = store.ToIndexOptions(parse);
+            ErasedFaces erased;
+            await using (IFaceIndex index = store.OpenIndex(parse, create: false))
             {
-                journal.Remove(p is not null ? [filter.ImagePath!] : journal.Under(Path.GetFullPath(f!)).Select(e => e.Path));
+                // People built from these faces forget them too (erasure): their ids are read before they go.
+                IReadOnlyList<Guid> ids = await PeopleErasure.MatchingIdsAsync(index, filter, ct);
+                // The journal forgets photos left without a face, so that a later 'index' puts them back.
+                using IngestJournal? journal = store.OpenExistingJournal(parse);
+                erased = await FaceEraser.EraseAsync(index, filter, journal, ct);
+                PeopleErasure.Forget(storeOptions, ids);
             }
 
-            Console.WriteLine($"deleted {deleted} face(s)");
-            return 0;
+            if (!parse.GetValue(verify))
+            {
+                Console.WriteLine($"deleted {erased.Faces} face(s) of {erased.Images.Count} photo(s); journal forgot {erased.ForgottenPaths.Count} photo(s)");
+                return 0;
+            }
+
+            ErasureReport report = ErasureScan.Scan(erased, ErasureScan.StoreFiles(storeOptions, store.JournalPath(parse)));
+            return ErasureOutput.Print(report, storeOptions, parse.GetValue(json));
         });
         return command;
     }
@@ -233,7 +252,7 @@ internal static class IndexCommands
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            await using IFaceIndex index = store.OpenIndex(parse);
+            await using IFaceIndex index = store.OpenIndex(parse, create: false);
             CollectionInfo? info = await index.GetCollectionAsync(ct);
             Application.Stats.IndexStats tally = await Application.Stats.IndexStatistics.ReadAsync(index, ct);
             using IngestJournal? journal = store.OpenExistingJournal(parse);

@@ -82,7 +82,8 @@ internal sealed class StoreOptions
         _ => $"{FaceIndexOptions.Section}:{setting}",
     };
 
-    public IFaceIndex OpenIndex(ParseResult parse) => FaceIndexFactory.Open(ToIndexOptions(parse));
+    /// <param name="create">False for commands that only read or delete: they never create a store or its folder.</param>
+    public IFaceIndex OpenIndex(ParseResult parse, bool create = true) => FaceIndexFactory.Open(ToIndexOptions(parse), create);
 
     /// <summary>The journal of ingests into this store and collection.</summary>
     public string JournalPath(ParseResult parse)

@@ -82,16 +82,24 @@ public sealed class FaceAnalyzer : IDisposable
     public ImageFaces Analyze(string path, bool embed = true)
     {
         long t0 = Stopwatch.GetTimestamp();
-        LoadedImage loaded = Loader.Load(path);
-        return Analyze(loaded, path, embed, Stopwatch.GetElapsedTime(t0));
+        byte[] bytes = Loader.ReadFile(path);
+        LoadedImage loaded = Loader.Decode(bytes, path, out IDisposable lease);
+        using (lease)
+        {
+            return Analyze(loaded, path, embed, Stopwatch.GetElapsedTime(t0));
+        }
     }
 
     /// <summary>Decodes and analyses image bytes; <paramref name="source"/> names them in errors and results.</summary>
     public ImageFaces Analyze(byte[] bytes, string source, bool embed = true)
     {
         long t0 = Stopwatch.GetTimestamp();
-        LoadedImage loaded = Loader.Decode(bytes, source);
-        return Analyze(loaded, source, embed, Stopwatch.GetElapsedTime(t0));
+        // The decode budget is held until detection and alignment are done with the pixels.
+        LoadedImage loaded = Loader.Decode(bytes, source, out IDisposable lease);
+        using (lease)
+        {
+            return Analyze(loaded, source, embed, Stopwatch.GetElapsedTime(t0));
+        }
     }
 
     public ImageFaces Analyze(LoadedImage loaded, string source, bool embed = true, TimeSpan decodeTime = default)

@@ -48,24 +48,30 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Collection);
         Collection = options.Collection;
         Path = System.IO.Path.GetFullPath(options.Path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        // A wrong file is refused before SQLite touches it (no folder created, no -wal beside random bytes).
+        StoreFile.Check(Path, mustExist: !options.CreateIfMissing);
+        if (options.CreateIfMissing) Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            Mode = options.CreateIfMissing ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
             Pooling = false, // closing the index releases the file
             DefaultTimeout = (int)options.BusyTimeout.TotalSeconds,
         };
         _connection = new SqliteConnection(builder.ToString());
-        _connection.Open();
-        Execute(null, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}");
-        // A face row is ~2.3 KB (the float32 vector is 2 KB): 4 KB pages would hold one row each and waste 40%.
-        // Only takes effect on a new file, before the first table (and before WAL is set).
-        Execute(null, "PRAGMA page_size = 8192");
-        Execute(null, "PRAGMA journal_mode = WAL");
-        Execute(null, "PRAGMA synchronous = FULL");
-        using (var tx = _connection.BeginTransaction())
+        try
         {
+            _connection.Open();
+            Execute(null, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}");
+            CheckIsFaceStore();
+            // A face row is ~2.3 KB (the float32 vector is 2 KB): 4 KB pages would hold one row each and waste 40%.
+            // Only takes effect on a new file, before the first table (and before WAL is set).
+            Execute(null, "PRAGMA page_size = 8192");
+            Execute(null, "PRAGMA journal_mode = WAL");
+            Execute(null, "PRAGMA synchronous = FULL");
+            // Deleted faces are biometric data: freed cells and pages are overwritten with zeros, not just unlinked.
+            Execute(null, "PRAGMA secure_delete = ON");
+            using var tx = _connection.BeginTransaction();
             foreach (var statement in Schema) Execute(tx, statement);
             // Files made before collections had an index id (CollectionInfo.IndexId) get the column; rows get an id on Ensure.
             using (var columns = Command(tx, "SELECT count(*) FROM pragma_table_info('collections') WHERE name = 'index_id'"))
@@ -73,6 +79,28 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
                 if ((long)columns.ExecuteScalar()! == 0) Execute(tx, "ALTER TABLE collections ADD COLUMN index_id TEXT");
             }
             tx.Commit();
+        }
+        catch (SqliteException ex)
+        {
+            _connection.Dispose();
+            throw StoreFile.Explain(Path, ex);
+        }
+        catch (StoreFileException)
+        {
+            _connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Another program's SQLite database is refused rather than given FaceVector's tables.</summary>
+    private void CheckIsFaceStore()
+    {
+        using var tables = Command(null, "SELECT count(*), coalesce(sum(name = 'faces'), 0) FROM sqlite_schema WHERE type = 'table'");
+        using var reader = tables.ExecuteReader(); // reading the schema also proves the file is a readable database
+        reader.Read();
+        if (reader.GetInt64(0) > 0 && reader.GetInt64(1) == 0)
+        {
+            throw new StoreFileException(Path, "is a SQLite database of something else, not a FaceVector store");
         }
     }
 
@@ -236,7 +264,37 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
             var revision = NextRevision(tx);
             var deleted = DeleteRows(tx, ids, revision);
             return (Deleted: deleted, Change: new Change(revision, ids, []));
-        }, result => { Commit(result.Change); return result.Deleted; }, requireCollection: true, cancellationToken);
+        }, result =>
+        {
+            Commit(result.Change);
+            if (result.Deleted > 0) LastCheckpoint = TruncateWal();
+            return result.Deleted;
+        }, requireCollection: true, cancellationToken);
+
+    /// <summary>
+    /// How the last delete's write-ahead log checkpoint went: complete when the WAL file was emptied, so the deleted
+    /// rows' old page images are gone from it too. Busy when another connection (a running <c>serve</c>) was reading.
+    /// </summary>
+    public WalCheckpoint? LastCheckpoint { get; private set; }
+
+    /// <summary>
+    /// Copies the WAL into the database file and truncates it to zero bytes (with secure_delete the copied pages no
+    /// longer hold deleted rows). Readers of the same file on other connections can make it incomplete.
+    /// </summary>
+    public async Task<WalCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await _connectionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try { return LastCheckpoint = TruncateWal(); }
+        finally { _connectionGate.Release(); }
+    }
+
+    private WalCheckpoint TruncateWal()
+    {
+        using var command = Command(null, "PRAGMA wal_checkpoint(TRUNCATE)");
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new WalCheckpoint(Busy: reader.GetInt64(0) != 0, LogFrames: reader.GetInt64(1), CheckpointedFrames: reader.GetInt64(2));
+    }
 
     /// <summary>Writes the faces (normalised) at <paramref name="revision"/>; returns the rows for memory.</summary>
     private List<(Guid Id, FacePayload Payload, float[] UnitVector)> InsertRows(SqliteTransaction tx, IReadOnlyList<FacePoint> faces, long revision)
@@ -414,4 +472,10 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
         using var command = Command(tx, sql, parameters);
         command.ExecuteNonQuery();
     }
+}
+
+/// <summary>Result of <c>PRAGMA wal_checkpoint(TRUNCATE)</c>: complete when not busy (the WAL is then empty).</summary>
+public sealed record WalCheckpoint(bool Busy, long LogFrames, long CheckpointedFrames)
+{
+    public bool Complete => !Busy;
 }

@@ -7,4 +7,7 @@ public sealed record SqliteIndexOptions(string Path, string Collection = FaceInd
 {
     /// <summary>How long a write waits for another process's write to finish before failing with SQLITE_BUSY.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>False for callers that only read or delete: a missing file (or folder) is then an error, never created.</summary>
+    public bool CreateIfMissing { get; init; } = true;
 }

@@ -67,8 +67,12 @@ public static class ServiceDefaultsExtensions
         IConfiguration config = builder.Configuration;
         IServiceCollection services = builder.Services;
         services.Configure<ServerOptions>(config.GetSection(ServerOptions.Section));
-        // The conventional environment variable, for hosts that do not use the FaceVector__Server__ApiKey form.
-        services.PostConfigure<ServerOptions>(o => o.ApiKey ??= config["FACEVECTOR_API_KEY"]);
+        // The conventional environment variables and key files (docker secrets), for hosts that do not use the FaceVector__Server__ApiKey form.
+        services.PostConfigure<ServerOptions>(o =>
+        {
+            o.ApiKey = Client.Security.ApiKeys.SearchKey(config, o.ApiKey, o.ApiKeyFile);
+            o.AdminKey = Client.Security.ApiKeys.AdminKey(config, o.AdminKey, o.AdminKeyFile);
+        });
         ServerOptions server = config.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
 
         // Plain-text HTTP/2 needs HTTP/2 only (no ALPN to negotiate it); with a certificate it is the same protocol over TLS.
@@ -85,6 +89,9 @@ public static class ServiceDefaultsExtensions
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         services.AddSingleton<FaceVectorMetrics>();
         services.AddSingleton<ApiKeyCheck>();
+        services.AddSingleton<UploadLimiter>();
+        services.AddSingleton<ExposureGuard>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExposureGuard>());
         return builder;
     }
 
@@ -92,6 +99,7 @@ public static class ServiceDefaultsExtensions
     public static WebApplication MapFaceVectorGrpcDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        ExposureGuard.UseExposureGate(app, app.Services.GetRequiredService<ExposureGuard>());
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

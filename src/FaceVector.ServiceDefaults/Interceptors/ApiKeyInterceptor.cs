@@ -4,8 +4,9 @@ using Grpc.Core;
 namespace FaceVector.Services.Interceptors;
 
 /// <summary>
-/// When an API key is configured, refuses every call but health checks (which orchestrators make without secrets)
-/// that does not carry it as <c>x-api-key</c> or <c>authorization: Bearer KEY</c>.
+/// When a key is configured, refuses every call but health checks (which orchestrators make without secrets) that
+/// does not carry a key as <c>x-api-key</c> or <c>authorization: Bearer KEY</c> (UNAUTHENTICATED), and admin methods
+/// (deleting faces) called with the search key (PERMISSION_DENIED).
 /// </summary>
 public sealed class ApiKeyInterceptor(ApiKeyCheck check) : ServerCallInterceptor
 {
@@ -22,8 +23,12 @@ public sealed class ApiKeyInterceptor(ApiKeyCheck check) : ServerCallInterceptor
         string? presented = context.RequestHeaders.GetValue(HeaderName) is { Length: > 0 } key
             ? key
             : ApiKeyCheck.FromBearer(context.RequestHeaders.GetValue("authorization"));
-        return check.Accepts(presented)
-            ? next()
-            : throw new RpcException(new Status(StatusCode.Unauthenticated, ApiKeyCheck.Refusal(presented)));
+        return check.RoleOf(presented) switch
+        {
+            null => throw new RpcException(new Status(StatusCode.Unauthenticated, ApiKeyCheck.Refusal(presented))),
+            ApiRole.Search when ApiKeyCheck.AdminMethods.Contains(context.Method) =>
+                throw new RpcException(new Status(StatusCode.PermissionDenied, ApiKeyCheck.AdminRefusal)),
+            _ => next(),
+        };
     }
 }

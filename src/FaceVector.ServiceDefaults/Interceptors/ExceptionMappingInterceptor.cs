@@ -20,11 +20,15 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            FaceVectorError? error = FaceVectorError.Of(ex);
-            if (error is null && ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+            // Whatever a cancelled call's code threw (OperationCanceledException, an IOException from a reset
+            // stream), the cause is the client's cancellation: routine, logged as such, counted as CANCELLED.
+            if (context.CancellationToken.IsCancellationRequested)
             {
+                LogCancelled(logger, context.Method);
                 throw new RpcException(new Status(StatusCode.Cancelled, "call cancelled"));
             }
+
+            FaceVectorError? error = FaceVectorError.Of(ex);
 
             if (error is null)
             {
@@ -35,6 +39,9 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
             throw GrpcErrors.ToRpcException(error);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} cancelled by the client")]
+    private static partial void LogCancelled(ILogger logger, string method);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception in {Method}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method);

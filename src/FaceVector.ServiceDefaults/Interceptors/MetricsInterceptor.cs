@@ -22,7 +22,8 @@ public sealed class MetricsInterceptor(FaceVectorMetrics metrics) : ServerCallIn
         }
         catch (Exception)
         {
-            code = StatusCode.Unknown;
+            // A call the client cancelled counts as CANCELLED whatever was thrown, like the mapping says.
+            code = context.CancellationToken.IsCancellationRequested ? StatusCode.Cancelled : StatusCode.Unknown;
             throw;
         }
         finally

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace FaceVector.Services.Embedding;
 
 /// <summary>The <c>facevector.v1.FaceEmbedding</c> gRPC service.</summary>
-public sealed class FaceEmbeddingService(EmbeddingEngine engine, IOptions<ServerOptions> options) : FaceEmbedding.FaceEmbeddingBase
+public sealed class FaceEmbeddingService(EmbeddingEngine engine, IOptions<ServerOptions> options, UploadLimiter uploads) : FaceEmbedding.FaceEmbeddingBase
 {
     public override async Task<ImageFaces> Detect(ImageRequest request, ServerCallContext context) =>
         ToProto(await engine.AnalyzeAsync(request.Image.ToByteArray(), request.Name, embed: false, context.CancellationToken));
@@ -20,7 +20,7 @@ public sealed class FaceEmbeddingService(EmbeddingEngine engine, IOptions<Server
         (ImageMetadata metadata, byte[] image) = await ChunkedUpload.ReadAsync(requestStream,
             c => c.PartCase == ImageChunk.PartOneofCase.Metadata ? c.Metadata : null,
             c => c.PartCase == ImageChunk.PartOneofCase.Data ? c.Data : null,
-            m => m.TotalBytes, options.Value.MaxStreamedImageBytes, context.CancellationToken);
+            m => m.TotalBytes, options.Value.MaxStreamedImageBytes, uploads, context.CancellationToken);
         return ToProto(await engine.AnalyzeAsync(image, metadata.Name, metadata.Embed, context.CancellationToken));
     }
 

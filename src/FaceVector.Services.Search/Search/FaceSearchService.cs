@@ -17,7 +17,7 @@ namespace FaceVector.Services.Search;
 /// The <c>facevector.v1.FaceSearch</c> gRPC service: a thin adapter that maps messages to <see cref="FaceSearcher"/>
 /// calls and back. Every rule (face choice, threshold, top-N, validation) lives in the searcher.
 /// </summary>
-public sealed class FaceSearchService(FaceSearcher searcher, IOptions<ServerOptions> server, IOptions<Index.FaceIndexOptions> store) : FaceSearch.FaceSearchBase
+public sealed class FaceSearchService(FaceSearcher searcher, IOptions<ServerOptions> server, FaceDeletion deletion, UploadLimiter uploads) : FaceSearch.FaceSearchBase
 {
     public override async Task<SearchReply> Search(SearchRequest request, ServerCallContext context)
     {
@@ -38,7 +38,7 @@ public sealed class FaceSearchService(FaceSearcher searcher, IOptions<ServerOpti
         (SearchRequest request, byte[] image) = await ChunkedUpload.ReadAsync(requestStream,
             c => c.PartCase == SearchChunk.PartOneofCase.Request ? c.Request : null,
             c => c.PartCase == SearchChunk.PartOneofCase.Data ? c.Data : null,
-            _ => 0, server.Value.MaxStreamedImageBytes, context.CancellationToken);
+            _ => 0, server.Value.MaxStreamedImageBytes, uploads, context.CancellationToken);
         request.Image = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(image); // the array is ours alone: no copy
         return await Search(request, context);
     }
@@ -55,15 +55,9 @@ public sealed class FaceSearchService(FaceSearcher searcher, IOptions<ServerOpti
         return ProtoMapping.ToProto(result);
     }
 
-    public override async Task<DeleteImagesReply> DeleteImages(DeleteImagesRequest request, ServerCallContext context)
-    {
-        // People built from these faces forget them too (erasure): their ids are read before they go.
-        Index.FaceFilter? filter = ProtoMapping.ToFaceFilter(request.Filter);
-        IReadOnlyList<Guid> ids = await People.PeopleErasure.MatchingIdsAsync(searcher.Index, filter, context.CancellationToken);
-        long deleted = await searcher.DeleteAsync(filter, "filter", context.CancellationToken);
-        People.PeopleErasure.Forget(store.Value, ids);
-        return new DeleteImagesReply { Deleted = deleted };
-    }
+    public override async Task<DeleteImagesReply> DeleteImages(DeleteImagesRequest request, ServerCallContext context) =>
+        // The erasure rule of every route: rows overwritten, WAL emptied, the journal forgets photos without a face.
+        new() { Deleted = (await deletion.DeleteAsync(ProtoMapping.ToFaceFilter(request.Filter), "filter", context.CancellationToken)).Faces };
 
     public override async Task<StatsReply> GetStats(StatsRequest request, ServerCallContext context)
     {

@@ -8,6 +8,9 @@ namespace FaceVector.Services.Web;
 /// may come as the <c>key</c> query parameter or the cookie set by <c>POST /api/session</c>, because
 /// <c>&lt;img src&gt;</c> requests cannot carry headers.
 /// </summary>
+/// <summary>Endpoint metadata: only the admin key may call it.</summary>
+internal sealed class AdminOnly;
+
 internal sealed class ApiKeyFilter(ApiKeyCheck check) : IEndpointFilter
 {
     public const string CookieName = "facevector-key";
@@ -21,9 +24,13 @@ internal sealed class ApiKeyFilter(ApiKeyCheck check) : IEndpointFilter
         }
 
         string? presented = PresentedKey(context.HttpContext.Request);
-        return check.Accepts(presented)
-            ? next(context)
-            : ValueTask.FromResult<object?>(ApiErrorFilter.Problem(StatusCodes.Status401Unauthorized, "UNAUTHENTICATED", ApiKeyCheck.Refusal(presented), null));
+        return check.RoleOf(presented) switch
+        {
+            null => ValueTask.FromResult<object?>(ApiErrorFilter.Problem(StatusCodes.Status401Unauthorized, "UNAUTHENTICATED", ApiKeyCheck.Refusal(presented), null)),
+            ApiRole.Search when context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<AdminOnly>() is not null =>
+                ValueTask.FromResult<object?>(ApiErrorFilter.Problem(StatusCodes.Status403Forbidden, "PERMISSION_DENIED", ApiKeyCheck.AdminRefusal, null)),
+            _ => next(context),
+        };
     }
 
     public static string? PresentedKey(HttpRequest request)

@@ -1,3 +1,5 @@
+using FaceVector.Core.Imaging;
+using FaceVector.Index;
 using FaceVector.Services.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Memory;
@@ -21,34 +23,45 @@ public sealed class Thumbnailer(IOptions<WebOptions> options, IOptions<ModelsOpt
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.ThumbnailCacheBytes });
 
-    /// <summary>The image scaled to fit a <paramref name="size"/>-pixel square, EXIF orientation applied.</summary>
-    public async Task<byte[]> JpegAsync(string path, string imageHash, int size, CancellationToken ct)
+    /// <summary>
+    /// The indexed image of <paramref name="face"/> scaled to fit a <paramref name="size"/>-pixel square, EXIF
+    /// orientation applied, without any metadata (EXIF with GPS, ICC, IPTC, XMP stay in the original).
+    /// </summary>
+    public async Task<byte[]> JpegAsync(FacePayload face, int size, CancellationToken ct)
     {
         int side = Math.Clamp(size, MinSize, MaxSize);
-        string key = $"thumb:{imageHash}:{side}";
+        string key = $"thumb:{face.ImageHash}:{side}";
         if (_cache.TryGetValue(key, out byte[]? cached))
         {
             return cached!;
         }
 
-        // The file may have changed since it was indexed: check its size again (the --max-pixels limit) before decoding it.
-        Size upright = UprightSize(path, imageHash);
+        VerifiedImage file = IndexedImages.Read(face);
+        // The pixel limit and the process decode budget hold for thumbnails as for analysis.
+        IImageInfo info = Identify(file);
+        long pixels = (long)info.Width * info.Height;
         long maxPixels = models.Value.MaxPixels;
-        if ((long)upright.Width * upright.Height > maxPixels)
+        if (pixels > maxPixels)
         {
-            throw new WebApiException(StatusCodes.Status413PayloadTooLarge, $"the image is {upright.Width}x{upright.Height}, over the limit of {maxPixels:N0} pixels");
+            throw new WebApiException(StatusCodes.Status413PayloadTooLarge, $"the image is {info.Width}x{info.Height}, over the limit of {maxPixels:N0} pixels");
         }
 
-        using Image image = await Image.LoadAsync(path, ct);
-        image.Mutate(x => x.AutoOrient().Resize(new ResizeOptions { Mode = ResizeMode.Max, Size = new Size(side, side) }));
-        using var jpeg = new MemoryStream();
-        await image.SaveAsJpegAsync(jpeg, new JpegEncoder { Quality = 80 }, ct);
-        byte[] bytes = jpeg.ToArray();
+        byte[] bytes;
+        using (DecodeBudget.Process.Acquire(pixels, "thumbnail", ct))
+        {
+            using Image image = Image.Load(file.Bytes);
+            image.Mutate(x => x.AutoOrient().Resize(new ResizeOptions { Mode = ResizeMode.Max, Size = new Size(side, side) }));
+            StripMetadata(image);
+            using var jpeg = new MemoryStream();
+            await image.SaveAsJpegAsync(jpeg, new JpegEncoder { Quality = 80 }, ct);
+            bytes = jpeg.ToArray();
+        }
+
         _cache.Set(key, bytes, new MemoryCacheEntryOptions { Size = bytes.Length });
         return bytes;
     }
 
-    /// <summary>Width and height as the image is shown (EXIF orientation applied), read from the header only.</summary>
+    /// <summary>Width and height as the image is shown (EXIF orientation applied), from the verified file's header.</summary>
     public Size UprightSize(string path, string imageHash)
     {
         string key = $"size:{imageHash}";
@@ -57,7 +70,7 @@ public sealed class Thumbnailer(IOptions<WebOptions> options, IOptions<ModelsOpt
             return cached;
         }
 
-        IImageInfo info = Image.Identify(path) ?? throw new InvalidDataException($"{path}: not an image");
+        IImageInfo info = Identify(IndexedImages.Read(path, imageHash));
         var size = new Size(info.Width, info.Height);
         // Orientations 5-8 turn the picture by 90 degrees.
         if (info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value is >= 5 and <= 8)
@@ -68,6 +81,25 @@ public sealed class Thumbnailer(IOptions<WebOptions> options, IOptions<ModelsOpt
         _cache.Set(key, size, new MemoryCacheEntryOptions { Size = SizeEntryBytes });
         return size;
     }
+
+    /// <summary>Drops every metadata block, so a thumbnail carries pixels only (no GPS position, camera, author).</summary>
+    internal static void StripMetadata(Image image)
+    {
+        image.Metadata.ExifProfile = null;
+        image.Metadata.IccProfile = null;
+        image.Metadata.IptcProfile = null;
+        image.Metadata.XmpProfile = null;
+        foreach (ImageFrame frame in image.Frames)
+        {
+            frame.Metadata.ExifProfile = null;
+            frame.Metadata.IccProfile = null;
+            frame.Metadata.IptcProfile = null;
+            frame.Metadata.XmpProfile = null;
+        }
+    }
+
+    private static IImageInfo Identify(VerifiedImage file) =>
+        Image.Identify(file.Bytes) ?? throw new WebApiException(StatusCodes.Status404NotFound, "the indexed file is not an image");
 
     public void Dispose() => _cache.Dispose();
 }

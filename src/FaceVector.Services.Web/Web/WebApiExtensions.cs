@@ -44,6 +44,7 @@ public static class WebApiExtensions
         api.MapGet("/ingest-report", (IngestReportReader reader) => Results.Ok(reader.Read()));
         api.MapGet("/thumbnail", ThumbnailAsync);
         api.MapGet("/image", ImageAsync);
+        api.MapDelete("/images", DeleteImagesAsync).WithMetadata(new AdminOnly());
         return app;
     }
 
@@ -97,7 +98,7 @@ public static class WebApiExtensions
         {
             size = thumbnails.UprightSize(m.Payload.ImagePath, m.Payload.ImageHash);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or ImageFormatException)
+        catch (Exception ex) when (ex is WebApiException or InvalidDataException or ImageFormatException)
         {
             size = default; // the page then shows the thumbnail without a box
         }
@@ -129,20 +130,57 @@ public static class WebApiExtensions
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        byte[] jpeg = await thumbnails.JpegAsync(IndexedImages.ExistingFile(face.ImagePath), face.ImageHash, side, http.RequestAborted);
+        byte[] jpeg = await thumbnails.JpegAsync(face, side, http.RequestAborted);
         return Results.File(jpeg, "image/jpeg");
     }
 
     private static async Task<IResult> ImageAsync(HttpContext http, string? id, string? path, IndexedImages images, IOptions<WebOptions> options)
     {
-        string file = id is not null ? (await images.ByIdAsync(id, http.RequestAborted)).ImagePath
+        FacePayload face = id is not null ? await images.ByIdAsync(id, http.RequestAborted)
             : path is not null ? await images.ByPathAsync(path, http.RequestAborted)
             : throw new WebApiException(StatusCodes.Status400BadRequest, "give 'id' (the point id of an indexed face) or 'path' (an indexed image)");
-        file = IndexedImages.ExistingFile(file);
+        // Read whole and checked against the indexed hash before the first byte goes out.
+        VerifiedImage file = IndexedImages.Read(face);
         // The type from the content, not the name: an indexed "x.png" may hold a JPEG.
-        string contentType = Image.DetectFormat(file)?.DefaultMimeType ?? "application/octet-stream";
+        string contentType = Image.DetectFormat(file.Bytes)?.DefaultMimeType ?? "application/octet-stream";
         SetCaching(http, options.Value);
-        return TypedResults.PhysicalFile(file, contentType);
+        return Results.File(file.Bytes, contentType);
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/images?path=FILE | folder=DIR | tag=key=value</c> (admin key): the faces of one photo, a folder
+    /// or a tag, erased like gRPC DeleteImages and the CLI's <c>delete</c>.
+    /// </summary>
+    private static async Task<IResult> DeleteImagesAsync(HttpContext http, string? path, string? folder, string? tag, Search.FaceDeletion deletion)
+    {
+        if ((path is null ? 0 : 1) + (folder is null ? 0 : 1) + (tag is null ? 0 : 1) != 1)
+        {
+            throw new WebApiException(StatusCodes.Status400BadRequest, "give exactly one of 'path', 'folder' or 'tag' (key=value)");
+        }
+
+        int eq = tag?.IndexOf('=', StringComparison.Ordinal) ?? -1;
+        if (tag is not null && eq <= 0)
+        {
+            throw new WebApiException(StatusCodes.Status400BadRequest, "'tag' must be key=value");
+        }
+
+        FaceFilter filter;
+        try
+        {
+            filter = new FaceFilter
+            {
+                ImagePath = path is null ? null : Path.GetFullPath(path),
+                ImagePathPrefix = folder is null ? null : Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar,
+                Tags = tag is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [tag[..eq]] = tag[(eq + 1)..] },
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new WebApiException(StatusCodes.Status400BadRequest, "'path' or 'folder' is not a usable path");
+        }
+
+        Ingestion.Erasure.ErasedFaces erased = await deletion.DeleteAsync(filter, path is not null ? "path" : folder is not null ? "folder" : "tag", http.RequestAborted);
+        return Results.Ok(new DeleteResponse(erased.Faces, erased.Images.Count, erased.ForgottenPaths.Count));
     }
 
     // Private: the answers may need the API key, so shared caches must not keep them.

@@ -24,3 +24,6 @@ public sealed record ModelJson(string ModelId, int Dimension, string Detector, s
 {
     public static ModelJson From(EmbedderModel m) => new(m.ModelId, m.Dimension, m.Detector, m.Recognizer, m.ExecutionProvider, m.RecommendedThreshold);
 }
+
+/// <summary>Answer of <c>DELETE /api/images</c>: faces deleted, photos they were in, photos the journal forgot.</summary>
+public sealed record DeleteResponse(long Deleted, int Images, int JournalForgot);

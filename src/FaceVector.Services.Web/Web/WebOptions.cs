@@ -14,6 +14,12 @@ public sealed class WebOptions
     /// <summary>Thumbnail side when the request names none, in pixels.</summary>
     public int ThumbnailSize { get; set; } = 200;
 
+    /// <summary>
+    /// Host names (besides localhost, 127.0.0.1 and ::1) that the web port answers to, e.g. the name of a reverse
+    /// proxy; any other <c>Host</c> header gets 421 (DNS rebinding). "*" allows any (not recommended).
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
     /// <summary>How long browsers may keep thumbnails and images without asking again.</summary>
     public int ImageMaxAgeSeconds { get; set; } = 3600;
 }

@@ -13,7 +13,7 @@ public sealed class ModelsCheckTests : IDisposable
         CliRun run = await CheckAsync(TestData.ModelsPath);
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Contains("detector scrfd_det_500m.onnx (sha256 ok)", run.Stdout);
-        Assert.Contains("recognizer w600k_mbf_int8.onnx (sha256 ok)", run.Stdout);
+        Assert.Contains("recognizer w600k_mbf_dq.onnx (sha256 ok)", run.Stdout);
     }
 
     [Fact]
@@ -28,6 +28,7 @@ public sealed class ModelsCheckTests : IDisposable
         CliRun ok = await CheckAsync(_dir);
         Assert.True(ok.ExitCode == 0, ok.Stderr);
         Assert.Contains("detector buffalo_s/det_500m.onnx (sha256 ok)", ok.Stdout);
+        Assert.Contains("recognizer buffalo_s/w600k_mbf_int8.onnx (sha256 ok)", ok.Stdout); // dq is absent from packs: the fallback
 
         await using (FileStream f = File.OpenWrite(Path.Combine(pack, "det_500m.onnx")))
         {

@@ -20,6 +20,9 @@ public static class SearchServerExtensions
         services.AddSingleton<FaceSearcher>();
         services.AddSingleton<PeopleProvider>();
         services.AddSingleton<FaceDeletion>();
+        // Open the store at start (after the settings are validated): a corrupt, read-only or foreign file stops the
+        // start with its one-line reason, rather than a server that answers INTERNAL to every call.
+        services.AddHostedService<StoreOpeningService>();
         services.AddGrpcHealthChecks().AddCheck<SearchHealthCheck>("search");
         return services;
     }
@@ -34,9 +37,6 @@ public static class SearchServerExtensions
 
     public static WebApplication MapFaceSearch(this WebApplication app)
     {
-        // Open the store now: a corrupt, read-only or foreign file stops the start with its one-line reason,
-        // rather than a server that answers INTERNAL to every call.
-        _ = app.Services.GetRequiredService<Index.IFaceIndex>();
         app.MapGrpcService<FaceSearchService>();
         app.MapGrpcService<PeopleGrpcService>();
         return app;
@@ -54,4 +54,16 @@ public static class SearchServerExtensions
         app.MapFaceSearch().MapFaceVectorGrpcDefaults();
         return app;
     }
+}
+
+/// <summary>Opens the face store when the host starts, so that a bad store file fails the start.</summary>
+internal sealed class StoreOpeningService(IServiceProvider services) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = services.GetRequiredService<Index.IFaceIndex>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -85,7 +85,7 @@ public sealed class PeopleGrpcTests(SearchStackFixture stack)
         await service.AddFacesAsync([point.Id]);
         Assert.Equal(obama, service.Store.Faces([point.Id])[point.Id].PersonId);
 
-        await stack.SearchClient.DeleteImagesAsync(new DeleteImagesRequest { Filter = new PayloadFilter { ImagePath = copy } }, ServiceHost.KeyHeaders);
+        await stack.SearchClient.DeleteImagesAsync(new DeleteImagesRequest { Filter = new PayloadFilter { ImagePath = copy } }, ServiceHost.AdminHeaders);
         Assert.Empty(service.Store.Faces([point.Id]));
         Assert.Equal(before.Person.FaceCount, service.Get(obama).FaceCount);
     }

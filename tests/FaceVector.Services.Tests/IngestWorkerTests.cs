@@ -145,23 +145,7 @@ public sealed class IngestWorkerTests : IDisposable
 
     private async Task<IngestStatus> RunWorkerAsync(int embedderPort, string db, string photos, string mode, TimeSpan timeout, CancellationToken cancellationToken = default, string apiKey = ServiceHost.ApiKey)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["FaceVector:Embedding:Addresses:0"] = $"http://127.0.0.1:{embedderPort}",
-            ["FaceVector:Embedding:ApiKey"] = apiKey,
-            ["FaceVector:Index:DbPath"] = db,
-            ["FaceVector:Ingest:Folders:0"] = photos,
-            ["FaceVector:Ingest:Mode"] = mode,
-            ["FaceVector:Ingest:DebounceSeconds"] = "1",
-            ["FaceVector:Ingest:RescanSeconds"] = "30",
-            ["FaceVector:Ingest:JournalPath"] = db + ".journal",
-        });
-        builder.AddFaceVectorIngest();
-        await using WebApplication app = builder.Build();
-        app.MapIngestEndpoints();
+        await using WebApplication app = BuildWorker(embedderPort, db, photos, mode, apiKey);
         IngestStatus status = app.Services.GetRequiredService<IngestStatus>();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);

@@ -153,7 +153,8 @@ internal static class PeopleApi
             : throw new WebApiException(StatusCodes.Status400BadRequest, "'hidden' must be true or false", "hidden");
         PeopleService people = await provider.GetAsync(http.RequestAborted);
         Find(people, personId, "id");
-        return Results.Ok(await WithPhotosAsync(people, people.Hide(personId, hidden), http.RequestAborted));
+        Person person = Correct(() => people.Hide(personId, hidden), "id");
+        return Results.Ok(await WithPhotosAsync(people, person, http.RequestAborted));
     }
 
     private static (int Skip, int Take) Page(string? offset, string? limit)

@@ -16,6 +16,7 @@ namespace FaceVector.Ingest;
 public sealed class IngestWorker(
     GrpcImageEmbedder embedder,
     IFaceIndex index,
+    IOptions<FaceIndexOptions> store,
     IOptions<IngestWorkerOptions> options,
     IngestStatus status,
     IHostApplicationLifetime lifetime,
@@ -56,7 +57,7 @@ public sealed class IngestWorker(
             Gates = o.ToGates(),
             Sync = o.Sync,
             Tags = o.Tags,
-        }, m => logger.LogWarning("{Message}", m));
+        }, m => logger.LogWarning("{Message}", m), store.Value);
 
         using var changes = new FolderChangeSignal(o.Folders, TimeSpan.FromSeconds(o.DebounceSeconds));
         do
@@ -70,6 +71,11 @@ public sealed class IngestWorker(
             logger.LogInformation(
                 "Pass done: {Files} files, {Embedded} embedded, {Unchanged} unchanged, {Failed} failed, {Faces} faces indexed, {Skipped} faces skipped, {Removed} removed, {Seconds:0.0} s",
                 summary.Files, summary.Embedded, summary.Unchanged + summary.Touched, summary.Failed, summary.FacesIndexed, summary.FacesSkipped, summary.Removed, summary.Elapsed.TotalSeconds);
+            if (ingest.People is { Active: true } people)
+            {
+                logger.LogInformation("People: {Assigned} new faces joined people ({Created} new persons), {Failures} failed batches so far",
+                    people.FacesAssigned, people.PeopleCreated, people.Failures);
+            }
             if (o.RunOnce)
             {
                 lifetime.StopApplication();

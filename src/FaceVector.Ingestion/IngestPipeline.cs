@@ -40,9 +40,21 @@ public sealed record IngestSummary(int Files, int Unchanged, int Touched, int Em
     /// <summary>Files the journal listed as indexed but the index had lost (or another index): forgotten and embedded again.</summary>
     public int Reembedded { get; init; }
 
+    /// <summary>Batches whose after-batch step (the people hook) failed; their faces are indexed all the same.</summary>
+    public int HookFailures { get; init; }
+
     public double FilesPerSecond => Files / Math.Max(Elapsed.TotalSeconds, 1e-9);
 
     public double FacesPerSecond => FacesIndexed / Math.Max(Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>A step after each committed ingest batch (the people hook): told the ids of the faces just written.</summary>
+public interface IIngestBatchHook
+{
+    /// <summary>What the step is, for the log line when it fails.</summary>
+    string Name { get; }
+
+    Task CommittedAsync(IReadOnlyList<Guid> faceIds, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -60,8 +72,14 @@ public sealed class IngestPipeline
     private readonly Backoff _backoff;
     private readonly Action<string>? _log;
 
-    public IngestPipeline(IImageEmbedder embedder, IFaceIndex index, IngestJournal journal, IngestOptions? options = null, Func<Exception, bool>? isTransient = null, Action<string>? log = null)
+    private readonly IIngestBatchHook? _afterBatch;
+
+    /// <param name="afterBatch">Runs after each batch is committed (index and journal) with the ids of the faces written;
+    /// its failure is logged and counted (<see cref="IngestSummary.HookFailures"/>), never undoes or stops the ingest.</param>
+    public IngestPipeline(IImageEmbedder embedder, IFaceIndex index, IngestJournal journal, IngestOptions? options = null, Func<Exception, bool>? isTransient = null, Action<string>? log = null,
+        IIngestBatchHook? afterBatch = null)
     {
+        _afterBatch = afterBatch;
         _embedder = embedder;
         _index = index;
         _journal = journal;
@@ -104,7 +122,7 @@ public sealed class IngestPipeline
         await producer.ConfigureAwait(false);
         int removed = _options.Sync ? await RemoveVanishedAsync(source, files, cancellationToken).ConfigureAwait(false) : 0;
         return new IngestSummary(files.Count, counters.Unchanged, counters.Touched, counters.Embedded, counters.Failed, counters.NoFace,
-            counters.Faces, counters.SkippedFaces, removed, Stopwatch.GetElapsedTime(start)) { Reembedded = reembed };
+            counters.Faces, counters.SkippedFaces, removed, Stopwatch.GetElapsedTime(start)) { Reembedded = reembed, HookFailures = counters.HookFailures };
     }
 
     private async Task<FileOutcome> ProcessAsync(string path, CancellationToken ct)
@@ -268,6 +286,24 @@ public sealed class IngestPipeline
             _journal.Record(journal);
         }
 
+        if (_afterBatch is not null)
+        {
+            Guid[] written = [.. images.SelectMany(i => i.Faces).Select(f => f.Id)];
+            if (written.Length > 0)
+            {
+                try
+                {
+                    await _afterBatch.CommittedAsync(written, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // The faces are committed: what is derived from them (people) catches up later; the ingest goes on.
+                    counters.HookFailures++;
+                    _log?.Invoke($"{_afterBatch.Name}: {written.Length} new face(s) not taken in: {ex.Message}");
+                }
+            }
+        }
+
         counters.Done += batch.Count;
         progress?.Report(new IngestProgress(counters.Total, counters.Done, counters.Embedded, counters.Faces, counters.Failed, counters.Unchanged + counters.Touched));
         batch.Clear();
@@ -336,6 +372,7 @@ public sealed class IngestPipeline
         public int NoFace { get; set; }
         public long Faces { get; set; }
         public long SkippedFaces { get; set; }
+        public int HookFailures { get; set; }
     }
 }
 

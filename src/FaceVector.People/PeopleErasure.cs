@@ -4,38 +4,16 @@ using FaceVector.People.Storage;
 namespace FaceVector.People;
 
 /// <summary>
-/// Deleting faces from the index also deletes what people knew about them (and people left without faces): every
-/// delete route (CLI <c>delete</c>, gRPC <c>DeleteImages</c>) reads the ids it is about to delete, deletes, then forgets them.
+/// The people step of erasure: deleted faces leave their persons, persons left without faces disappear, and persons
+/// that lost a face get their cover chosen again. Called by the one erasure path (<c>FaceErasure</c> in
+/// FaceVector.Application) that every delete route (CLI, gRPC DeleteImages, HTTP DELETE /api/images) goes through.
 /// </summary>
 public static class PeopleErasure
 {
-    public static async Task<IReadOnlyList<Guid>> MatchingIdsAsync(IFaceIndex index, FaceFilter? filter, CancellationToken ct)
+    /// <summary>Forgets the faces in the people store of this index, if it has one; returns how many people disappeared.</summary>
+    public static async Task<int> ForgetAsync(IFaceIndex index, FaceIndexOptions options, IReadOnlyList<Guid> ids, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(index);
-        if (filter is null || filter.IsEmpty)
-        {
-            return []; // refused by the delete itself
-        }
-
-        if (await index.GetCollectionAsync(ct) is null)
-        {
-            return [];
-        }
-
-        var ids = new List<Guid>();
-        string? offset = null;
-        do
-        {
-            FacePage page = await index.ListAsync(1000, offset, filter, withVectors: false, ct);
-            ids.AddRange(page.Points.Select(p => p.Id));
-            offset = page.NextOffset;
-        } while (offset is not null);
-        return ids;
-    }
-
-    /// <summary>Forgets the faces in the people store of this index, if it has one; returns how many people disappeared.</summary>
-    public static int Forget(FaceIndexOptions options, IReadOnlyList<Guid> ids)
-    {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ids);
         string path = PeopleStoreLocation.For(options);
@@ -45,14 +23,8 @@ public static class PeopleErasure
         }
 
         using var store = new PeopleStore(path, options.Collection);
-        return store.Write(w =>
-        {
-            foreach (Guid id in ids)
-            {
-                w.ForgetFace(id);
-            }
-
-            return w.DeleteEmptyPersons().Count;
-        });
+        // Forgetting and re-choosing covers use neither threshold nor face size.
+        var people = new PeopleService(index, store, new PeopleOptions { LinkThreshold = store.LinkThreshold ?? 0f, MinFaceSize = 0f });
+        return (await people.ForgetFacesAsync(ids, ct).ConfigureAwait(false)).Count;
     }
 }

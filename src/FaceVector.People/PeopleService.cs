@@ -17,6 +17,9 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
 {
     private const int PageSize = 1000;
 
+    /// <summary>Longest person name, in UTF-16 characters (every route: CLI, gRPC, HTTP).</summary>
+    public const int MaxNameLength = 200;
+
     public PeopleStore Store => store;
     public IFaceIndex Index => index;
     public PeopleOptions Options => options;
@@ -98,6 +101,22 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
         });
     }
 
+    /// <summary>
+    /// <see cref="ForgetFaces"/>, then a new cover for every remaining person that lost a face (its cover may have
+    /// been one of them). The step every delete route runs (<c>FaceErasure</c>). Returns the persons that disappeared.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> ForgetFacesAsync(IReadOnlyCollection<Guid> faceIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faceIds);
+        if (faceIds.Count == 0) return [];
+        var touched = store.Faces(faceIds).Values.Select(f => f.PersonId).OfType<long>().ToHashSet();
+        var gone = ForgetFaces(faceIds);
+        touched.ExceptWith(gone);
+        store.Write(w => { foreach (var person in touched) w.Touch(person); });
+        await RefreshCoversAsync(touched, cancellationToken).ConfigureAwait(false);
+        return gone;
+    }
+
     public IReadOnlyList<Person> List(bool includeHidden = false) => store.Persons(includeHidden);
 
     public Person Get(long id) => store.Person(id) ?? throw new PersonNotFoundException(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -162,7 +181,9 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     {
         Get(personId);
         var clean = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
-        if (clean is { Length: > 200 }) throw new ArgumentException("A name has at most 200 characters.", nameof(name));
+        // The message never repeats the name: it may be long or hostile.
+        if (clean is { Length: > MaxNameLength }) throw new ArgumentException($"A name has at most {MaxNameLength} characters.", nameof(name));
+        if (clean is not null && clean.Any(char.IsControl)) throw new ArgumentException("A name cannot hold control characters (line breaks, tabs, ...).", nameof(name));
         store.Write(w => w.SetName(personId, clean));
         return Get(personId);
     }

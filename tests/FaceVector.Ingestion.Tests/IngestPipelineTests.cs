@@ -55,6 +55,45 @@ public sealed class IngestPipelineTests(AnalyzerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_failing_after_batch_step_is_logged_and_counted_and_loses_no_face()
+    {
+        await using var store = new TempStore();
+        string photos = Path.Combine(store.Folder, "photos");
+        CopyIdentity("barack_obama", photos);
+        CopyIdentity("kit_harington", photos);
+        var hook = new FailingHook();
+        var log = new List<string>();
+        var source = new IngestSource { Folders = [photos] };
+        IngestSummary summary = await new IngestPipeline(new LocalImageEmbedder(fixture.Analyzer), store.Index, store.Journal, new IngestOptions { BatchFiles = 4 },
+            log: log.Add, afterBatch: hook).RunAsync(source);
+
+        // Every face is indexed and journalled although every batch's hook failed.
+        Assert.Equal(summary.FacesIndexed, (await store.FacesAsync()).Count);
+        Assert.True(summary.FacesIndexed > 0);
+        Assert.Equal(hook.Calls, summary.HookFailures);
+        Assert.True(hook.Calls >= 2, $"{hook.Calls} batches");
+        Assert.Equal(summary.FacesIndexed, hook.Faces);
+        Assert.Contains(log, l => l.StartsWith("failing: ", StringComparison.Ordinal) && l.Contains("people store is locked", StringComparison.Ordinal));
+        Assert.Equal(0, (await new IngestPipeline(new LocalImageEmbedder(fixture.Analyzer), store.Index, store.Journal).RunAsync(source)).Embedded);
+    }
+
+    private sealed class FailingHook : IIngestBatchHook
+    {
+        public int Calls { get; private set; }
+
+        public int Faces { get; private set; }
+
+        public string Name => "failing";
+
+        public Task CommittedAsync(IReadOnlyList<Guid> faceIds, CancellationToken cancellationToken)
+        {
+            Calls++;
+            Faces += faceIds.Count;
+            throw new IOException("people store is locked");
+        }
+    }
+
+    [Fact]
     public async Task Sync_makes_the_index_match_the_folder_after_changes_and_deletions()
     {
         await using var store = new TempStore();

@@ -170,6 +170,37 @@ public sealed class PeopleServiceTests
     }
 
     [Fact]
+    public async Task ErasingTheCoverFaceChoosesANewCoverAmongTheFacesLeft()
+    {
+        await using var s = new SyntheticFaces();
+        var alice = await s.AddAsync(1, 4);
+        await s.People.ClusterAsync();
+        var aliceId = s.PersonOfAll(alice);
+        var cover = s.People.Get(aliceId).CoverFace!.Value;
+
+        await s.Index.DeleteAsync([cover]);
+        Assert.Empty(await s.People.ForgetFacesAsync([cover]));
+        var after = s.People.Get(aliceId);
+        Assert.Equal(3, after.FaceCount);
+        Assert.NotNull(after.CoverFace);
+        Assert.NotEqual(cover, after.CoverFace);
+        Assert.Contains(after.CoverFace!.Value, s.People.FaceIds(aliceId));
+    }
+
+    [Fact]
+    public async Task NamesAreBoundedAndTextOnly()
+    {
+        await using var s = new SyntheticFaces();
+        var alice = await s.AddAsync(1, 3);
+        await s.People.ClusterAsync();
+        var id = s.PersonOfAll(alice);
+        var tooLong = Assert.Throws<ArgumentException>(() => s.People.Name(id, "X" + new string('y', PeopleService.MaxNameLength)));
+        Assert.DoesNotContain("yyyy", tooLong.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => s.People.Name(id, "two\nlines"));
+        Assert.Equal("<img src=x onerror=alert(1)>", s.People.Name(id, "  <img src=x onerror=alert(1)> ").Name);
+    }
+
+    [Fact]
     public async Task ErasingFacesRemovesAssignmentsAndEmptyPersons()
     {
         await using var s = new SyntheticFaces();

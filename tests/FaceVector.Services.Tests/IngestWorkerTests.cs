@@ -52,6 +52,54 @@ public sealed class IngestWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Once_people_exist_the_worker_adds_new_faces_to_them_and_keeps_names()
+    {
+        string photos = CopyPhotos("barack_obama", "joe_biden");
+        // Two of Obama's photos arrive later.
+        string later = Path.Combine(_dir, "later");
+        Directory.CreateDirectory(later);
+        string[] held = [.. Directory.EnumerateFiles(Path.Combine(photos, "barack_obama")).Order(StringComparer.Ordinal).Take(2)];
+        foreach (string file in held)
+        {
+            File.Move(file, Path.Combine(later, Path.GetFileName(file)));
+        }
+
+        await using ServiceHost embedder = await ServiceHost.StartAsync(FaceVectorRoles.Embedding, new Dictionary<string, string?>());
+        await embedder.WaitServingAsync(TimeSpan.FromSeconds(60));
+        string db = Path.Combine(_dir, "people.db");
+        await RunWorkerAsync(embedder.Port, db, photos, mode: "once", TimeSpan.FromMinutes(3));
+        CliRun cluster = await FaceVectorProcess.RunAsync("people", "cluster", "--db", db);
+        Assert.True(cluster.ExitCode == 0, cluster.Stderr);
+
+        long obama;
+        int before;
+        using (var store = new FaceVector.People.Storage.PeopleStore(db, "faces"))
+        {
+            Dictionary<Guid, FacePoint> faces = await ReadAllAsync(db);
+            obama = store.Faces().Values.Where(f => f.PersonId is not null && faces[f.FaceId].Payload.ImagePath.Contains("barack_obama", StringComparison.Ordinal))
+                .GroupBy(f => f.PersonId!.Value).MaxBy(g => g.Count())!.Key;
+            before = store.FaceIdsOf(obama).Count;
+            store.Write(w => w.SetName(obama, "Barack Obama"));
+        }
+
+        foreach (string file in held)
+        {
+            File.Move(Path.Combine(later, Path.GetFileName(file)), file);
+        }
+
+        await RunWorkerAsync(embedder.Port, db, photos, mode: "once", TimeSpan.FromMinutes(3));
+        Dictionary<Guid, FacePoint> all = await ReadAllAsync(db);
+        Guid[] added = [.. all.Values.Where(f => held.Contains(f.Payload.ImagePath)).Select(f => f.Id)];
+        Assert.NotEmpty(added);
+        using (var store = new FaceVector.People.Storage.PeopleStore(db, "faces"))
+        {
+            Assert.All(added, id => Assert.Equal(obama, store.Faces([id])[id].PersonId));
+            Assert.Equal(before + added.Length, store.FaceIdsOf(obama).Count);
+            Assert.Equal("Barack Obama", store.Person(obama)!.Name);
+        }
+    }
+
+    [Fact]
     public async Task The_worker_waits_for_a_late_embedding_service_and_then_finishes_the_work()
     {
         string photos = CopyPhotos("kit_harington");

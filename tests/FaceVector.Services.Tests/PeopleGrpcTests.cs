@@ -41,7 +41,7 @@ public sealed class PeopleGrpcTests(SearchStackFixture stack)
         Assert.True(list.People.Count >= 5, $"{list.People.Count} people in faces-dev");
         Assert.All(list.People, p => Assert.True(p.FaceCount >= 2 && p.Cover is not null));
 
-        Person named = await Client.NamePersonAsync(new NamePersonRequest { Id = obama, Name = "Barack Obama" }, ServiceHost.KeyHeaders);
+        Person named = await Client.NamePersonAsync(new NamePersonRequest { Id = obama, Name = "Barack Obama" }, ServiceHost.AdminHeaders);
         Assert.Equal("Barack Obama", named.Name);
 
         GetPersonReply first = await Client.GetPersonAsync(new GetPersonRequest { Person = "barack obama", PageSize = 2 }, ServiceHost.KeyHeaders);
@@ -68,9 +68,9 @@ public sealed class PeopleGrpcTests(SearchStackFixture stack)
         (var service, long obama) = await ClusteredAsync();
         GetPersonReply before = await Client.GetPersonAsync(new GetPersonRequest { Person = obama.ToString(System.Globalization.CultureInfo.InvariantCulture), PageSize = 1000 }, ServiceHost.KeyHeaders);
 
-        Person split = await Client.SplitPersonAsync(new SplitPersonRequest { Id = obama, PointIds = { before.Faces[0].PointId } }, ServiceHost.KeyHeaders);
+        Person split = await Client.SplitPersonAsync(new SplitPersonRequest { Id = obama, PointIds = { before.Faces[0].PointId } }, ServiceHost.AdminHeaders);
         Assert.Equal(1, split.FaceCount);
-        Person merged = await Client.MergePeopleAsync(new MergePeopleRequest { IntoId = obama, FromId = split.Id }, ServiceHost.KeyHeaders);
+        Person merged = await Client.MergePeopleAsync(new MergePeopleRequest { IntoId = obama, FromId = split.Id }, ServiceHost.AdminHeaders);
         Assert.Equal(before.Person.FaceCount, merged.FaceCount);
 
         // A copy of an Obama photo joins him; deleting it through gRPC takes it out of the person again.
@@ -95,11 +95,56 @@ public sealed class PeopleGrpcTests(SearchStackFixture stack)
     {
         var notFound = await Assert.ThrowsAsync<RpcException>(async () => await Client.GetPersonAsync(new GetPersonRequest { Person = "nobody at all" }, ServiceHost.KeyHeaders));
         Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
-        var badName = await Assert.ThrowsAsync<RpcException>(async () => await Client.NamePersonAsync(new NamePersonRequest { Id = 987654, Name = "x" }, ServiceHost.KeyHeaders));
+        var badName = await Assert.ThrowsAsync<RpcException>(async () => await Client.NamePersonAsync(new NamePersonRequest { Id = 987654, Name = "x" }, ServiceHost.AdminHeaders));
         Assert.Equal(StatusCode.NotFound, badName.StatusCode);
-        var badId = await Assert.ThrowsAsync<RpcException>(async () => await Client.SplitPersonAsync(new SplitPersonRequest { Id = 1, PointIds = { "not-a-uuid" } }, ServiceHost.KeyHeaders));
+        var badId = await Assert.ThrowsAsync<RpcException>(async () => await Client.SplitPersonAsync(new SplitPersonRequest { Id = 1, PointIds = { "not-a-uuid" } }, ServiceHost.AdminHeaders));
         Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
         var badToken = await Assert.ThrowsAsync<RpcException>(async () => await Client.GetPersonAsync(new GetPersonRequest { Person = "1", PageToken = "x" }, ServiceHost.KeyHeaders));
         Assert.True(badToken.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound);
+    }
+    [Fact]
+    public async Task Every_people_mutation_needs_the_admin_key()
+    {
+        (_, long obama) = await ClusteredAsync();
+        var calls = new (string Name, Func<Task> Call)[]
+        {
+            ("NamePerson", async () => await Client.NamePersonAsync(new NamePersonRequest { Id = obama, Name = "x" }, ServiceHost.KeyHeaders)),
+            ("MergePeople", async () => await Client.MergePeopleAsync(new MergePeopleRequest { IntoId = obama, FromId = obama + 1 }, ServiceHost.KeyHeaders)),
+            ("SplitPerson", async () => await Client.SplitPersonAsync(new SplitPersonRequest { Id = obama, PointIds = { Guid.NewGuid().ToString() } }, ServiceHost.KeyHeaders)),
+            ("RejectFaces", async () => await Client.RejectFacesAsync(new SplitPersonRequest { Id = obama, PointIds = { Guid.NewGuid().ToString() } }, ServiceHost.KeyHeaders)),
+            ("HidePerson", async () => await Client.HidePersonAsync(new HidePersonRequest { Id = obama, Hidden = true }, ServiceHost.KeyHeaders)),
+            ("ClusterPeople", async () => await Client.ClusterPeopleAsync(new ClusterPeopleRequest { Full = true }, ServiceHost.KeyHeaders)),
+        };
+        foreach ((string name, Func<Task> call) in calls)
+        {
+            var denied = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.True(denied.StatusCode == StatusCode.PermissionDenied, $"{name}: {denied.StatusCode} {denied.Status.Detail}");
+        }
+
+        // Reads stay open to the search key.
+        await Client.ListPeopleAsync(new ListPeopleRequest(), ServiceHost.KeyHeaders);
+        Assert.False((await Client.GetPersonAsync(new GetPersonRequest { Person = obama.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ServiceHost.KeyHeaders)).Person.Hidden);
+    }
+
+    [Fact]
+    public async Task Reject_hide_and_cluster_with_the_admin_key()
+    {
+        (var service, long obama) = await ClusteredAsync();
+        string id = obama.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        GetPersonReply before = await Client.GetPersonAsync(new GetPersonRequest { Person = id, PageSize = 1000 }, ServiceHost.KeyHeaders);
+        string rejected = before.Faces[^1].PointId;
+        RejectFacesReply reply = await Client.RejectFacesAsync(new SplitPersonRequest { Id = obama, PointIds = { rejected } }, ServiceHost.AdminHeaders);
+        Assert.Equal(before.Person.FaceCount - 1, reply.Person.FaceCount);
+
+        // "Not this person" holds through a full re-cluster.
+        ClusterPeopleReply clustered = await Client.ClusterPeopleAsync(new ClusterPeopleRequest { Full = true }, ServiceHost.AdminHeaders);
+        Assert.True(clustered.People >= 5);
+        Assert.NotEqual(obama, service.Store.Faces([Guid.Parse(rejected)]).GetValueOrDefault(Guid.Parse(rejected))?.PersonId);
+
+        Person hidden = await Client.HidePersonAsync(new HidePersonRequest { Id = obama, Hidden = true }, ServiceHost.AdminHeaders);
+        Assert.True(hidden.Hidden);
+        Assert.DoesNotContain((await Client.ListPeopleAsync(new ListPeopleRequest(), ServiceHost.KeyHeaders)).People, p => p.Id == obama);
+        Assert.Contains((await Client.ListPeopleAsync(new ListPeopleRequest { IncludeHidden = true }, ServiceHost.KeyHeaders)).People, p => p.Id == obama);
+        await Client.HidePersonAsync(new HidePersonRequest { Id = obama, Hidden = false }, ServiceHost.AdminHeaders);
     }
 }

@@ -1,7 +1,7 @@
 namespace FaceVector.Web.Tests;
 
 /// <summary>
-/// faces-dev indexed once with <c>facevector index</c> into a temporary store, served by two <c>facevector serve</c>
+/// faces-dev indexed once with <c>facevector index</c> into a temporary store and grouped into people, served by two <c>facevector serve</c>
 /// processes: one open, one with an API key. Shared by every test of <see cref="WebCollection"/>.
 /// </summary>
 public sealed class IndexedServerFixture : IAsyncLifetime
@@ -20,6 +20,9 @@ public sealed class IndexedServerFixture : IAsyncLifetime
     {
         CliRun index = await FaceVectorProcess.RunAsync("index", TestData.FacesDev, "--db", DbPath);
         Assert.True(index.ExitCode == 0, index.Stderr);
+        // People for the page's People view: faces-dev grouped by person.
+        CliRun cluster = await FaceVectorProcess.RunAsync("people", "cluster", "--db", DbPath);
+        Assert.True(cluster.ExitCode == 0, cluster.Stderr);
         Task<ServeProcess> open = ServeProcess.StartAsync(DbPath);
         Task<ServeProcess> keyed = ServeProcess.StartAsync(DbPath, new Dictionary<string, string?> { ["FACEVECTOR_API_KEY"] = ApiKey }, ApiKey);
         Server = await open;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
@@ -7,7 +8,8 @@ namespace FaceVector.Web.Tests;
 
 /// <summary>
 /// The search page end to end in headless Chromium (Debian's, installed by tools/test-prerequisites.sh), driven by Playwright:
-/// choose a photo, pick the face, see the matches, open one; the index view; the key prompt and a dropped photo.
+/// choose a photo, pick the face, see the matches, open one; the index view; the key prompt and a dropped photo; the
+/// People view (covers, a person's photos, rename, merge).
 /// Screenshots go to the test output folder (screenshots/); set FACEVECTOR_UPDATE_DOCS=1 to refresh docs/search-page.png.
 /// </summary>
 [Collection(WebCollection.Name)]
@@ -111,6 +113,111 @@ public sealed class SearchPageBrowserTests(IndexedServerFixture fixture) : IAsyn
         await page.Locator("#drop").DispatchEventAsync("drop", new { dataTransfer = drop });
         await Assertions.Expect(page.Locator(".match")).ToHaveCountAsync(Expected.ObamaPhotos.Count);
         await WaitUntilAsync(page, ThumbnailsLoaded);
+    }
+
+    [Fact]
+    public async Task The_people_view_lists_covers_opens_a_person_renames_as_text_and_merges()
+    {
+        IPage page = await NewPageAsync();
+        bool dialogOpened = false;
+        page.Dialog += (_, dialog) => { dialogOpened = true; _ = dialog.DismissAsync(); };
+        await page.GotoAsync(fixture.Server.WebUrl.ToString());
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.ClickAsync(".tab[data-view='people-view']");
+        await page.WaitForSelectorAsync(".person");
+        await WaitUntilAsync(page, "() => [...document.querySelectorAll('.person img.cover')].every(i => i.complete && i.naturalWidth > 0)");
+        using JsonDocument list = await GetJsonAsync("/api/people?limit=1000");
+        int total = list.RootElement.GetProperty("total").GetInt32();
+        Assert.True(total >= 5, $"{total} people in faces-dev");
+        Assert.Equal(total, await page.Locator(".person").CountAsync());
+        await ScreenshotAsync(page, "people-view.png");
+
+        // Obama's person: clicking it shows his photos.
+        long obama = await PersonHoldingAsync("barack_obama");
+        using JsonDocument before = await GetJsonAsync($"/api/people/{obama}?limit=1000");
+        string[] photos = [.. before.RootElement.GetProperty("page").EnumerateArray().Select(p => p.GetProperty("imagePath").GetString()!)];
+        await page.ClickAsync($".person[data-id='{obama}'] img.cover");
+        await Assertions.Expect(page.Locator(".person-photo")).ToHaveCountAsync(photos.Length);
+        Assert.Equal(photos.Order(StringComparer.Ordinal), (await page.Locator(".person-photo .path").AllTextContentsAsync()).Order(StringComparer.Ordinal));
+        Assert.True(photos.Count(p => p.Contains("barack_obama", StringComparison.Ordinal)) >= 3);
+        await WaitUntilAsync(page, "() => [...document.querySelectorAll('.person-photo img')].every(i => i.complete && i.naturalWidth > 0)");
+
+        // Rename with markup: it persists, and is shown as text (no element made, no script run).
+        const string Hostile = "<img src=x onerror=alert(1)>";
+        await page.FillAsync("#rename-input", Hostile);
+        await page.ClickAsync("#rename-save");
+        await Assertions.Expect(page.Locator("#person-name")).ToHaveTextAsync(Hostile);
+        Assert.Equal(0, await page.Locator("#person-name img").CountAsync());
+        using (JsonDocument named = await GetJsonAsync($"/api/people/{obama}"))
+        {
+            Assert.Equal(Hostile, named.RootElement.GetProperty("person").GetProperty("name").GetString());
+        }
+
+        CliRun cli = await FaceVectorProcess.RunAsync("people", "--json", "--db", fixture.DbPath);
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        using (JsonDocument stored = JsonDocument.Parse(cli.Stdout))
+        {
+            Assert.Contains(stored.RootElement.GetProperty("people").EnumerateArray(),
+                p => p.GetProperty("id").GetInt64() == obama && p.GetProperty("name").GetString() == Hostile);
+        }
+
+        await page.ClickAsync("#person-back");
+        await Assertions.Expect(page.Locator($".person[data-id='{obama}'] .name")).ToHaveTextAsync(Hostile);
+        Assert.Equal(0, await page.Locator(".person img:not(.cover)").CountAsync());
+
+        // Merge: tick two other people; the second joins the first.
+        long[] others = [.. list.RootElement.GetProperty("people").EnumerateArray().Select(p => p.GetProperty("id").GetInt64()).Where(id => id != obama).Take(2)];
+        int expectedFaces = 0;
+        foreach (long id in others)
+        {
+            using JsonDocument person = await GetJsonAsync($"/api/people/{id}");
+            expectedFaces += person.RootElement.GetProperty("person").GetProperty("faceCount").GetInt32();
+        }
+
+        Assert.True(await page.Locator("#merge").IsDisabledAsync());
+        await page.CheckAsync($".person[data-id='{others[0]}'] .pick");
+        await page.CheckAsync($".person[data-id='{others[1]}'] .pick");
+        await page.ClickAsync("#merge");
+        await Assertions.Expect(page.Locator("#people-status")).ToContainTextAsync("Merged");
+        await Assertions.Expect(page.Locator(".person")).ToHaveCountAsync(total - 1);
+        Assert.Equal(0, await page.Locator($".person[data-id='{others[1]}']").CountAsync());
+        using (JsonDocument merged = await GetJsonAsync($"/api/people/{others[0]}"))
+        {
+            Assert.Equal(expectedFaces, merged.RootElement.GetProperty("person").GetProperty("faceCount").GetInt32());
+        }
+
+        using HttpResponseMessage gone = await fixture.Server.Http.GetAsync($"/api/people/{others[1]}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.False(dialogOpened, "a script in a name ran");
+    }
+
+    /// <summary>The person with the most photos in faces-dev's folder <paramref name="folder"/>.</summary>
+    private async Task<long> PersonHoldingAsync(string folder)
+    {
+        using JsonDocument list = await GetJsonAsync("/api/people?limit=1000");
+        var best = (Id: 0L, Count: 0);
+        foreach (JsonElement p in list.RootElement.GetProperty("people").EnumerateArray())
+        {
+            long id = p.GetProperty("id").GetInt64();
+            using JsonDocument person = await GetJsonAsync($"/api/people/{id}?limit=1000");
+            int count = person.RootElement.GetProperty("page").EnumerateArray()
+                .Count(photo => photo.GetProperty("imagePath").GetString()!.Contains($"{Path.DirectorySeparatorChar}{folder}{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+            if (count > best.Count)
+            {
+                best = (id, count);
+            }
+        }
+
+        Assert.True(best.Count > 0, $"no person holds photos of {folder}");
+        return best.Id;
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(string url)
+    {
+        using HttpResponseMessage response = await fixture.Server.Http.GetAsync(url);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body);
     }
 
     private const string ThumbnailsLoaded = "() => [...document.querySelectorAll('.match img')].every(i => i.complete && i.naturalWidth > 0)";

@@ -11,14 +11,22 @@ public sealed class FolderIngest : IDisposable
 {
     private readonly IngestJournal _journal;
     private readonly IngestPipeline _pipeline;
+    private readonly PeopleIngestHook? _people;
 
-    public FolderIngest(IImageEmbedder embedder, IFaceIndex index, string journalPath, IngestOptions options, Action<string>? log = null)
+    /// <param name="store">The store's settings: when given and the store has people, each committed batch's new faces
+    /// join them (<see cref="PeopleIngestHook"/>); null leaves people alone.</param>
+    public FolderIngest(IImageEmbedder embedder, IFaceIndex index, string journalPath, IngestOptions options, Action<string>? log = null, FaceIndexOptions? store = null)
     {
         _journal = new IngestJournal(journalPath);
-        _pipeline = new IngestPipeline(embedder, index, _journal, options, log: log);
+        // People use the default face-size gate (the same as the servers' PeopleProvider), whatever the ingest's own gate.
+        _people = store is null ? null : new PeopleIngestHook(index, store, QualityGates.DefaultMinFaceSize);
+        _pipeline = new IngestPipeline(embedder, index, _journal, options, log: log, afterBatch: _people);
     }
 
     public string JournalPath => _journal.Path;
+
+    /// <summary>What the people hook did so far (null without a store to look in).</summary>
+    public PeopleIngestSummary? People => _people?.Summary;
 
     /// <summary>What is wrong with a source before any file is read, or null: no folder and no list, or a missing folder.</summary>
     public static string? Problem(IngestSource source)
@@ -36,5 +44,9 @@ public sealed class FolderIngest : IDisposable
     public Task<IngestSummary> RunAsync(IngestSource source, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _pipeline.RunAsync(source, progress, cancellationToken);
 
-    public void Dispose() => _journal.Dispose();
+    public void Dispose()
+    {
+        _people?.Dispose();
+        _journal.Dispose();
+    }
 }

@@ -112,26 +112,6 @@ public sealed class FaceSearcher(IProbeEmbedder embedder, IFaceIndex index, IOpt
         return new SearchResult(modelId, threshold, topK, faces, probeImage, Stopwatch.GetElapsedTime(start));
     }
 
-    /// <summary>Deletes the faces a filter names; an empty filter (every face) is refused.</summary>
-    public async Task<long> DeleteAsync(FaceFilter? filter, string field = "filter", CancellationToken cancellationToken = default) =>
-        (await EraseAsync(filter, field, journal: null, cancellationToken).ConfigureAwait(false)).Faces;
-
-    /// <summary>
-    /// The one deletion rule of every route: the filter validated (an empty one, every face, is refused), the faces
-    /// erased from the store (rows overwritten, WAL emptied), and photos left without a face forgotten by
-    /// <paramref name="journal"/> so that re-indexing brings them back.
-    /// </summary>
-    public async Task<Ingestion.Erasure.ErasedFaces> EraseAsync(FaceFilter? filter, string field, Ingestion.IngestJournal? journal, CancellationToken cancellationToken = default)
-    {
-        SearchRules.ValidateFilter(filter, field);
-        if (filter is null || filter.IsEmpty)
-        {
-            throw FaceVectorException.InvalidArgument(field, "empty: it would delete every face; give a path, prefix, hash or tags");
-        }
-
-        return await Ingestion.Erasure.FaceEraser.EraseAsync(index, filter, journal, cancellationToken).ConfigureAwait(false);
-    }
-
     private List<Face> ChooseFaces(ImageFaces faces, string name, SearchParameters parameters, SearchFieldNames names)
     {
         float minSize = Settings.MinProbeFaceSize;

@@ -61,7 +61,8 @@ internal static class IndexCommands
                 Tags = ParseTags(parse.GetValue(tags)),
                 MaxFileBytes = new ImageLoaderOptions().MaxFileBytes,
             };
-            using var ingest = new Application.Ingest.FolderIngest(new LocalImageEmbedder(analyzer), index, store.JournalPath(parse), options, log: m => Console.Error.WriteLine(m));
+            using var ingest = new Application.Ingest.FolderIngest(new LocalImageEmbedder(analyzer), index, store.JournalPath(parse), options,
+                log: m => Console.Error.WriteLine(m), store: store.ToIndexOptions(parse));
             IngestSummary summary;
             using (var bar = new ProgressBar("indexing", null))
             {
@@ -89,6 +90,13 @@ internal static class IndexCommands
             if (summary.Reembedded > 0)
             {
                 Console.WriteLine($"{summary.Reembedded} file(s) the journal listed as indexed were missing from the index and were embedded again");
+            }
+
+            if (ingest.People is { Active: true } people)
+            {
+                Console.WriteLine(people.Failures == 0
+                    ? $"people: {people.FacesAssigned} new face(s) joined people ({people.PeopleCreated} new person(s))"
+                    : $"people: {people.Failures} batch(es) not taken in (see above); 'facevector people cluster' catches up");
             }
 
             Console.WriteLine($"index: {DescribeStore(store, parse)}; journal: {ingest.JournalPath}");
@@ -224,12 +232,9 @@ internal static class IndexCommands
             ErasedFaces erased;
             await using (IFaceIndex index = store.OpenIndex(parse, create: false))
             {
-                // People built from these faces forget them too (erasure): their ids are read before they go.
-                IReadOnlyList<Guid> ids = await PeopleErasure.MatchingIdsAsync(index, filter, ct);
-                // The journal forgets photos left without a face, so that a later 'index' puts them back.
+                // The journal forgets photos left without a face, so that a later 'index' puts them back; people forget the faces.
                 using IngestJournal? journal = store.OpenExistingJournal(parse);
-                erased = await FaceEraser.EraseAsync(index, filter, journal, ct);
-                PeopleErasure.Forget(storeOptions, ids);
+                erased = await Application.Erasure.FaceErasure.EraseAsync(index, storeOptions, filter, name, journal, ct);
             }
 
             if (!parse.GetValue(verify))

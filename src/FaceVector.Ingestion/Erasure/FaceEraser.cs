@@ -14,6 +14,9 @@ public sealed record ErasedFaces(long Faces, IReadOnlyList<string> Images, IRead
 {
     /// <summary>Byte patterns of what was removed and must no longer be found: vector slices, gone paths and hashes.</summary>
     public IReadOnlyList<ErasureNeedle> Needles { get; init; } = [];
+
+    /// <summary>Ids of the deleted faces, for what was derived from them (people forget them).</summary>
+    public IReadOnlyList<Guid> FaceIds { get; init; } = [];
 }
 
 /// <summary>One byte pattern of removed data, and what it is (for the report; never the data itself).</summary>
@@ -84,7 +87,7 @@ public static class FaceEraser
         }
 
         WalCheckpoint? checkpoint = index is SqliteFaceIndex sqlite ? sqlite.LastCheckpoint : null;
-        return new ErasedFaces(deleted, images, gone, checkpoint) { Needles = needles };
+        return new ErasedFaces(deleted, images, gone, checkpoint) { Needles = needles, FaceIds = [.. faces.Select(f => f.Id)] };
     }
 
     /// <summary>

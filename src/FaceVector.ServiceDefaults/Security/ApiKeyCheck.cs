@@ -24,10 +24,17 @@ public sealed class ApiKeyCheck
 {
     public const string HeaderName = "x-api-key";
 
-    /// <summary>gRPC methods that change the index: admin key only.</summary>
+    /// <summary>gRPC methods that change the index or its people: admin key only.</summary>
     public static readonly IReadOnlySet<string> AdminMethods = new HashSet<string>(StringComparer.Ordinal)
     {
         "/facevector.v1.FaceSearch/DeleteImages",
+        // People corrections change what the index says about who is who.
+        "/facevector.v1.People/NamePerson",
+        "/facevector.v1.People/MergePeople",
+        "/facevector.v1.People/SplitPerson",
+        "/facevector.v1.People/RejectFaces",
+        "/facevector.v1.People/HidePerson",
+        "/facevector.v1.People/ClusterPeople",
     };
 
     // Hashes have one length, so the comparison takes the same time whatever the presented key's length.

@@ -11,7 +11,7 @@ namespace FaceVector.Services.Search;
 
 /// <summary>
 /// The <c>facevector.v1.People</c> gRPC service: a thin adapter over <see cref="PeopleService"/> (list, one person's
-/// faces paged, name, merge, split, search by person). Unknown people are NOT_FOUND naming the field; bad ids are
+/// faces paged, name, merge, split, not this person, hide, cluster, search by person; mutations need the admin key). Unknown people are NOT_FOUND naming the field; bad ids are
 /// INVALID_ARGUMENT.
 /// </summary>
 public sealed class PeopleGrpcService(PeopleProvider provider) : FaceVector.Grpc.V1.People.PeopleBase
@@ -75,17 +75,7 @@ public sealed class PeopleGrpcService(PeopleProvider provider) : FaceVector.Grpc
     public override async Task<Person> SplitPerson(SplitPersonRequest request, ServerCallContext context)
     {
         var people = await provider.GetAsync(context.CancellationToken);
-        var ids = new List<Guid>();
-        foreach (var text in request.PointIds)
-        {
-            if (!Guid.TryParse(text, out var id))
-            {
-                throw FaceVectorException.InvalidArgument("point_ids", $"{FaceVectorException.Quote(text)} is not a UUID");
-            }
-
-            ids.Add(id);
-        }
-
+        var ids = PointIds(request.PointIds);
         Call(() => people.Get(request.Id), "id");
         Person? created = null;
         try
@@ -98,6 +88,59 @@ public sealed class PeopleGrpcService(PeopleProvider provider) : FaceVector.Grpc
         }
 
         return created;
+    }
+
+    public override async Task<RejectFacesReply> RejectFaces(SplitPersonRequest request, ServerCallContext context)
+    {
+        var people = await provider.GetAsync(context.CancellationToken);
+        var ids = PointIds(request.PointIds);
+        Call(() => people.Get(request.Id), "id");
+        try
+        {
+            await people.RejectAsync(request.Id, ids, context.CancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            throw FaceVectorException.InvalidArgument("point_ids", Plain(ex));
+        }
+
+        var reply = new RejectFacesReply();
+        if (people.Store.Person(request.Id) is { } left)
+        {
+            reply.Person = await WithCoverAsync(people, left, context.CancellationToken);
+        }
+
+        return reply;
+    }
+
+    public override async Task<Person> HidePerson(HidePersonRequest request, ServerCallContext context)
+    {
+        var people = await provider.GetAsync(context.CancellationToken);
+        var person = Call(() => people.Hide(request.Id, request.Hidden), "id");
+        return await WithCoverAsync(people, person, context.CancellationToken);
+    }
+
+    public override async Task<ClusterPeopleReply> ClusterPeople(ClusterPeopleRequest request, ServerCallContext context)
+    {
+        var people = await provider.GetAsync(context.CancellationToken);
+        var report = await people.ClusterAsync(request.Full, context.CancellationToken);
+        return new ClusterPeopleReply { People = report.People, FacesAssigned = report.FacesAssigned, PeopleCreated = report.PeopleCreated, PeopleRemoved = report.PeopleRemoved };
+    }
+
+    private static List<Guid> PointIds(IEnumerable<string> texts)
+    {
+        var ids = new List<Guid>();
+        foreach (var text in texts)
+        {
+            if (!Guid.TryParse(text, out var id))
+            {
+                throw FaceVectorException.InvalidArgument("point_ids", $"{FaceVectorException.Quote(text)} is not a UUID");
+            }
+
+            ids.Add(id);
+        }
+
+        return ids;
     }
 
     public override async Task<SearchReply> SearchByPerson(SearchByPersonRequest request, ServerCallContext context)

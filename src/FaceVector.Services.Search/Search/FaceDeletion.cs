@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace FaceVector.Services.Search;
 
 /// <summary>
-/// Deleting faces from a server (gRPC DeleteImages, HTTP <c>DELETE /api/images</c>): the searcher's erasure rule,
+/// Deleting faces from a server (gRPC DeleteImages, HTTP <c>DELETE /api/images</c>): the one erasure rule (FaceErasure),
 /// with the ingest journal when the server can reach it (<c>FaceVector:Index:JournalPath</c>, the web page's
 /// <c>FaceVector:Web:JournalPath</c> that <c>serve</c> sets, or the default journal of the store), so that it forgets
 /// photos left without a face. Where it cannot (a search service in another container than the worker), the ingest
@@ -26,11 +26,7 @@ public sealed class FaceDeletion(FaceSearcher searcher, IOptions<FaceIndexOption
         {
             // Opened per deletion: the journal belongs to the indexer, the server only forgets what it deleted.
             using IngestJournal? journal = File.Exists(journalPath) ? new IngestJournal(journalPath) : null;
-            // People built from these faces forget them too (erasure): their ids are read before they go.
-            IReadOnlyList<Guid> ids = await People.PeopleErasure.MatchingIdsAsync(searcher.Index, filter, ct);
-            ErasedFaces erased = await searcher.EraseAsync(filter, field, journal, ct);
-            People.PeopleErasure.Forget(store.Value, ids);
-            return erased;
+            return await Application.Erasure.FaceErasure.EraseAsync(searcher.Index, store.Value, filter, field, journal, ct);
         }
         finally
         {

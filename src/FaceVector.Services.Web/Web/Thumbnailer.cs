@@ -36,6 +36,34 @@ public sealed class Thumbnailer(IOptions<WebOptions> options, IOptions<ModelsOpt
             return cached!;
         }
 
+        byte[] bytes = await RenderAsync(face, side, crop: null, ct);
+        _cache.Set(key, bytes, new MemoryCacheEntryOptions { Size = bytes.Length });
+        return bytes;
+    }
+
+    /// <summary>
+    /// The face of <paramref name="face"/> cut out of its indexed image (its box widened by a quarter on each side,
+    /// squared, within the image), scaled to fit a <paramref name="size"/>-pixel square: a person's cover. The same
+    /// safe read, limits and metadata stripping as <see cref="JpegAsync"/>.
+    /// </summary>
+    public async Task<byte[]> FaceJpegAsync(FacePayload face, int size, CancellationToken ct)
+    {
+        int side = Math.Clamp(size, MinSize, MaxSize);
+        FaceBox b = face.Box;
+        string key = FormattableString.Invariant($"face:{face.ImageHash}:{b.X1}:{b.Y1}:{b.X2}:{b.Y2}:{side}");
+        if (_cache.TryGetValue(key, out byte[]? cached))
+        {
+            return cached!;
+        }
+
+        byte[] bytes = await RenderAsync(face, side, b, ct);
+        _cache.Set(key, bytes, new MemoryCacheEntryOptions { Size = bytes.Length });
+        return bytes;
+    }
+
+    /// <summary>The verified file decoded upright (boxes are in upright pixels), optionally cropped, scaled, stripped, as JPEG.</summary>
+    private async Task<byte[]> RenderAsync(FacePayload face, int side, FaceBox? crop, CancellationToken ct)
+    {
         VerifiedImage file = IndexedImages.Read(face);
         // The pixel limit and the process decode budget hold for thumbnails as for analysis.
         IImageInfo info = Identify(file);
@@ -46,19 +74,31 @@ public sealed class Thumbnailer(IOptions<WebOptions> options, IOptions<ModelsOpt
             throw new WebApiException(StatusCodes.Status413PayloadTooLarge, $"the image is {info.Width}x{info.Height}, over the limit of {maxPixels:N0} pixels");
         }
 
-        byte[] bytes;
         using (DecodeBudget.Process.Acquire(pixels, "thumbnail", ct))
         {
             using Image image = Image.Load(file.Bytes);
-            image.Mutate(x => x.AutoOrient().Resize(new ResizeOptions { Mode = ResizeMode.Max, Size = new Size(side, side) }));
+            image.Mutate(x => x.AutoOrient());
+            if (crop is FaceBox box && FaceSquare(box, image.Width, image.Height) is Rectangle area)
+            {
+                image.Mutate(x => x.Crop(area));
+            }
+
+            image.Mutate(x => x.Resize(new ResizeOptions { Mode = ResizeMode.Max, Size = new Size(side, side) }));
             StripMetadata(image);
             using var jpeg = new MemoryStream();
             await image.SaveAsJpegAsync(jpeg, new JpegEncoder { Quality = 80 }, ct);
-            bytes = jpeg.ToArray();
+            return jpeg.ToArray();
         }
+    }
 
-        _cache.Set(key, bytes, new MemoryCacheEntryOptions { Size = bytes.Length });
-        return bytes;
+    /// <summary>A square around the face box with a quarter of margin, clipped to the image; null when nothing of it is inside.</summary>
+    internal static Rectangle? FaceSquare(FaceBox box, int width, int height)
+    {
+        float cx = (box.X1 + box.X2) / 2, cy = (box.Y1 + box.Y2) / 2;
+        float half = Math.Max(box.X2 - box.X1, box.Y2 - box.Y1) * 0.75f;
+        int x1 = Math.Clamp((int)MathF.Floor(cx - half), 0, width), y1 = Math.Clamp((int)MathF.Floor(cy - half), 0, height);
+        int x2 = Math.Clamp((int)MathF.Ceiling(cx + half), 0, width), y2 = Math.Clamp((int)MathF.Ceiling(cy + half), 0, height);
+        return x2 - x1 >= 1 && y2 - y1 >= 1 && float.IsFinite(half) ? new Rectangle(x1, y1, x2 - x1, y2 - y1) : null;
     }
 
     /// <summary>Width and height as the image is shown (EXIF orientation applied), from the verified file's header.</summary>

@@ -45,6 +45,7 @@ public static class WebApiExtensions
         api.MapGet("/thumbnail", ThumbnailAsync);
         api.MapGet("/image", ImageAsync);
         api.MapDelete("/images", DeleteImagesAsync).WithMetadata(new AdminOnly());
+        api.MapPeopleApi();
         return app;
     }
 

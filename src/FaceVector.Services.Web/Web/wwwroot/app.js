@@ -190,11 +190,160 @@ function fillTable(selector, rows) {
   }));
 }
 
+// --- People view: cover faces, names and counts; a person's photos; rename; merge two.
+// Every name is user text: it is only ever put in the page with textContent, never as HTML.
+const people = { selected: [], current: null };
+
+function postJson(path, body) {
+  return api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+function personName(person) {
+  return person.name ?? `Person ${person.id}`;
+}
+
+function counts(person) {
+  return `${person.photoCount} photo(s) · ${person.faceCount} face(s)`;
+}
+
+function setPeopleStatus(selector, text, isError = false) {
+  const status = $(selector);
+  status.textContent = text;
+  status.classList.toggle('error', isError);
+}
+
+async function showPeople() {
+  $('#person').hidden = true;
+  $('#people-list').hidden = false;
+  people.selected = [];
+  updateMerge();
+  setPeopleStatus('#people-status', 'Loading people…');
+  try {
+    const list = await api('/api/people?limit=1000');
+    $('#people').replaceChildren(...list.people.map(personCard));
+    setPeopleStatus('#people-status', list.total === 0
+      ? 'No people yet: group the faces with "facevector people cluster".'
+      : `${list.total} people. Click one to see their photos; tick two to merge them.`);
+  } catch (error) {
+    setPeopleStatus('#people-status', error.message, true);
+  }
+}
+
+function personCard(person) {
+  const figure = document.createElement('figure');
+  figure.className = 'person';
+  figure.dataset.id = person.id;
+  const pick = document.createElement('input');
+  pick.type = 'checkbox';
+  pick.className = 'pick';
+  pick.title = 'select for merging';
+  pick.addEventListener('click', (e) => { e.stopPropagation(); togglePick(person, figure, pick.checked); });
+  const img = document.createElement('img');
+  img.className = 'cover';
+  img.alt = personName(person);
+  if (person.cover) img.src = person.cover;
+  const caption = document.createElement('figcaption');
+  const name = document.createElement('div');
+  name.className = person.name ? 'name' : 'name unnamed';
+  name.textContent = personName(person);
+  const count = document.createElement('div');
+  count.className = 'counts';
+  count.textContent = counts(person);
+  caption.append(name, count);
+  figure.append(pick, img, caption);
+  figure.addEventListener('click', () => showPerson(person.id));
+  return figure;
+}
+
+function togglePick(person, figure, on) {
+  people.selected = people.selected.filter((id) => id !== person.id);
+  if (on) people.selected.push(person.id);
+  figure.classList.toggle('selected', on);
+  updateMerge();
+}
+
+function updateMerge() {
+  $('#merge').disabled = people.selected.length !== 2;
+}
+
+async function mergeSelected() {
+  const [into, from] = people.selected;
+  try {
+    const merged = await postJson(`/api/people/${into}/merge`, { from });
+    await showPeople();
+    setPeopleStatus('#people-status', `Merged: ${personName(merged)} now has ${counts(merged)}.`);
+  } catch (error) {
+    setPeopleStatus('#people-status', error.message, true);
+  }
+}
+
+async function showPerson(id) {
+  people.current = id;
+  $('#people-list').hidden = true;
+  $('#person').hidden = false;
+  $('#person-photos').replaceChildren();
+  setPeopleStatus('#person-status', 'Loading photos…');
+  try {
+    const photos = [];
+    let page = await api(`/api/people/${id}?limit=1000`);
+    photos.push(...page.page);
+    while (page.nextOffset !== null) {
+      page = await api(`/api/people/${id}?limit=1000&offset=${page.nextOffset}`);
+      photos.push(...page.page);
+    }
+    showPersonHeader(page.person);
+    $('#person-photos').replaceChildren(...photos.map(personPhoto));
+    setPeopleStatus('#person-status', '');
+  } catch (error) {
+    setPeopleStatus('#person-status', error.message, true);
+  }
+}
+
+function showPersonHeader(person) {
+  $('#person-name').textContent = personName(person);
+  $('#person-counts').textContent = counts(person);
+  $('#rename-input').value = person.name ?? '';
+}
+
+function personPhoto(photo) {
+  const figure = document.createElement('figure');
+  figure.className = 'match person-photo';
+  const link = document.createElement('a');
+  link.href = photo.image;
+  link.target = '_blank';
+  link.rel = 'noopener';
+  link.title = 'open the full photo';
+  const img = document.createElement('img');
+  img.src = photo.thumbnail;
+  img.alt = photo.imagePath;
+  img.loading = 'lazy';
+  link.append(img);
+  const caption = document.createElement('figcaption');
+  const path = document.createElement('div');
+  path.className = 'path';
+  path.textContent = photo.imagePath;
+  caption.append(path);
+  figure.append(link, caption);
+  return figure;
+}
+
+async function rename(event) {
+  event.preventDefault();
+  try {
+    const person = await postJson(`/api/people/${people.current}/name`, { name: $('#rename-input').value });
+    showPersonHeader(person);
+    setPeopleStatus('#person-status', 'Renamed.');
+  } catch (error) {
+    setPeopleStatus('#person-status', error.message, true);
+  }
+}
+
 // --- Wiring.
 function showView(id) {
   for (const tab of document.querySelectorAll('.tab')) tab.classList.toggle('active', tab.dataset.view === id);
   for (const view of document.querySelectorAll('.view')) view.hidden = view.id !== id;
   if (id === 'index-view') showIndex();
+  if (id === 'people-view') showPeople();
 }
 
 async function start() {
@@ -207,6 +356,9 @@ async function start() {
   $('#top').addEventListener('change', search);
   $('#controls').addEventListener('submit', (e) => { e.preventDefault(); search(); });
   for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showView(tab.dataset.view));
+  $('#merge').addEventListener('click', mergeSelected);
+  $('#person-back').addEventListener('click', showPeople);
+  $('#rename').addEventListener('submit', rename);
   try {
     // The slider starts at the recognizer's recommended threshold.
     const stats = await api('/api/stats');

@@ -190,4 +190,16 @@ public static class FaceIndexFactory
         // The store creates its folder itself, and only when it may create the store.
         return new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection) { CreateIfMissing = createIfMissing });
     }
+
+    /// <summary>The collections and aliases of the store the options name (model migration); an embedded store must exist.</summary>
+    public static Migration.ICollectionCatalog OpenCatalog(FaceIndexOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Problems(setting => setting) is [var first, ..])
+        {
+            throw new ArgumentException($"Store settings: {first}", nameof(options));
+        }
+
+        return options.IsQdrant ? new QdrantStoreCatalog(options.ToQdrantOptions()) : new SqliteStoreCatalog(options.DbPath);
+    }
 }

@@ -61,7 +61,7 @@ public sealed class QdrantFaceIndex : IFaceIndex
                     {
                         [QdrantPayload.ModelIdKey] = spec.ModelId,
                         [QdrantPayload.VectorSizeKey] = spec.VectorSize,
-                        [QdrantPayload.IndexIdKey] = Guid.NewGuid().ToString("N"),
+                        [QdrantPayload.IndexIdKey] = spec.IndexId ?? Guid.NewGuid().ToString("N"),
                     },
                     shardNumber: _options.ShardNumber,
                     replicationFactor: _options.ReplicationFactor,
@@ -316,7 +316,7 @@ public sealed class QdrantFaceIndex : IFaceIndex
     /// Runs one call with retries on the next endpoint for retryable answers and unconfirmed writes; a missing collection
     /// becomes <see cref="CollectionNotFoundException"/>, an answer over the receive limit <see cref="QdrantAnswerTooLargeException"/>.
     /// </summary>
-    private async Task<T> CallAsync<T>(Func<QdrantClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    internal async Task<T> CallAsync<T>(Func<QdrantClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -353,6 +353,6 @@ public sealed class QdrantFaceIndex : IFaceIndex
         }
     }
 
-    private Task CallAsync(Func<QdrantClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+    internal Task CallAsync(Func<QdrantClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
         CallAsync(async (c, ct) => { await call(c, ct).ConfigureAwait(false); return true; }, cancellationToken);
 }

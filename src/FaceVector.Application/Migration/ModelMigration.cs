@@ -106,6 +106,18 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
         return await SwitchAsync(record, clock, partial, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Moves an ingest journal's files to the new model after a switch, so that the next ingest skips the migrated files
+    /// (idempotent). Returns how many files moved; 0 when there is no journal or nothing was switched.
+    /// </summary>
+    public static int FollowInJournal(string journalPath, MigrationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (!report.Switched || report.FromModel == "?" || !File.Exists(journalPath)) return 0;
+        using var journal = new Ingestion.IngestJournal(journalPath);
+        return journal.MoveToModel(report.FromModel, report.ToModel);
+    }
+
     /// <summary>Drops the old collection of a switched migration (<c>migrate --finish</c>); no recognizer needed.</summary>
     public async Task<MigrationReport> FinishAsync(string alias, CancellationToken cancellationToken = default)
     {

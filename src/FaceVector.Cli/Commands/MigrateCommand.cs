@@ -38,14 +38,14 @@ internal static class MigrateCommand
             {
                 r.AddError("--recognizer: migrate takes the new recognizer as --to-recognizer FILE");
             }
-
-            if (r.GetValue(batch) < 1)
-            {
-                r.AddError($"--batch must be at least 1 (it is {r.GetValue(batch)})");
-            }
         });
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(batch) < 1)
+            {
+                return CliErrors.Fail($"--batch must be at least 1 (it is {parse.GetValue(batch)})");
+            }
+
             FaceIndexOptions indexOptions = store.ToIndexOptions(parse);
             await using var catalog = FaceIndexFactory.OpenCatalog(indexOptions);
             var migration = new ModelMigration(catalog, new MigrationOptions
@@ -94,6 +94,13 @@ internal static class MigrateCommand
             catch (ModelMismatchException ex)
             {
                 return CliErrors.Fail($"migrate: {ex.Message}");
+            }
+
+            // The ingest journal follows the switch, so that 'index' does not embed the migrated photos again.
+            int moved = ModelMigration.FollowInJournal(store.JournalPath(parse), report);
+            if (moved > 0 && !parse.GetValue(json))
+            {
+                Console.WriteLine($"journal {store.JournalPath(parse)}: {moved} file(s) now recorded for {report.ToModel}");
             }
 
             if (parse.GetValue(json))

@@ -86,23 +86,6 @@ public sealed class IngestJournal : IDisposable
         }
     }
 
-    /// <summary>
-    /// After a model migration (faces re-embedded under their old ids): files recorded for <paramref name="fromModel"/>
-    /// are recorded for <paramref name="toModel"/>, so the next ingest skips them instead of embedding them again
-    /// under new ids. A file whose faces did not make it is still embedded again (its faces are missing from the index).
-    /// </summary>
-    /// <returns>How many files were moved.</returns>
-    public int MoveToModel(string fromModel, string toModel)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(fromModel);
-        ArgumentException.ThrowIfNullOrWhiteSpace(toModel);
-        lock (_lock)
-        {
-            using SqliteCommand cmd = Command("UPDATE files SET model_id = $to WHERE model_id = $from", ("$to", toModel), ("$from", fromModel));
-            return cmd.ExecuteNonQuery();
-        }
-    }
-
     /// <summary>Forgets every file (the index it described is gone): the next ingest treats every file as new.</summary>
     public void Clear()
     {

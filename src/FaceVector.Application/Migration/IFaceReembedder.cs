@@ -4,7 +4,8 @@ namespace FaceVector.Application.Migration;
 
 /// <summary>
 /// The new recognizer, as a migration needs it: embeds the faces of a photo at the places already stored for them
-/// (stored landmarks when there are five; else the face is detected again and matched to its stored box by IoU).
+/// (stored landmarks when there are five; else the face is detected again and matched to its stored box,
+/// <see cref="FaceBoxMatch"/>).
 /// Called from several threads at once.
 /// </summary>
 public interface IFaceReembedder
@@ -18,5 +19,5 @@ public interface IFaceReembedder
     /// <param name="path">The photo, for errors.</param>
     /// <param name="bytes">The photo's bytes (already checked against the stored hash).</param>
     /// <param name="faces">The stored faces of this photo.</param>
-    IReadOnlyList<float[]?> Embed(string path, byte[] bytes, IReadOnlyList<FacePayload> faces);
+    Task<IReadOnlyList<float[]?>> EmbedAsync(string path, byte[] bytes, IReadOnlyList<FacePayload> faces, CancellationToken cancellationToken);
 }

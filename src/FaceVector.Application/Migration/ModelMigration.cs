@@ -106,18 +106,6 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
         return await SwitchAsync(record, clock, partial, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Moves an ingest journal's files to the new model after a switch, so that the next ingest skips the migrated files
-    /// (idempotent). Returns how many files moved; 0 when there is no journal or nothing was switched.
-    /// </summary>
-    public static int FollowInJournal(string journalPath, MigrationReport report)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        if (!report.Switched || report.FromModel == "?" || !File.Exists(journalPath)) return 0;
-        using var journal = new Ingestion.IngestJournal(journalPath);
-        return journal.MoveToModel(report.FromModel, report.ToModel);
-    }
-
     /// <summary>Drops the old collection of a switched migration (<c>migrate --finish</c>); no recognizer needed.</summary>
     public async Task<MigrationReport> FinishAsync(string alias, CancellationToken cancellationToken = default)
     {
@@ -242,7 +230,7 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
                 async (photo, ct) =>
                 {
                     var stored = await source.GetAsync(photo.Ids, cancellationToken: ct).ConfigureAwait(false);
-                    if (!Reembed(photo.Path, stored, embedder, state, points)) Interlocked.Increment(ref failed);
+                    if (!await ReembedAsync(photo.Path, stored, embedder, state, points, ct).ConfigureAwait(false)) Interlocked.Increment(ref failed);
                 }).ConfigureAwait(false);
             // One write per batch: after a kill the new collection holds whole batches, and a rerun skips them.
             await target.UpsertAsync([.. points], cancellationToken).ConfigureAwait(false);
@@ -266,7 +254,7 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
     }
 
     /// <summary>Re-embeds one photo's stored faces into <paramref name="points"/>; false when the photo could not be used.</summary>
-    private bool Reembed(string path, IReadOnlyList<FacePoint> stored, IFaceReembedder embedder, CopyState state, ConcurrentBag<FacePoint> points)
+    private async Task<bool> ReembedAsync(string path, IReadOnlyList<FacePoint> stored, IFaceReembedder embedder, CopyState state, ConcurrentBag<FacePoint> points, CancellationToken cancellationToken)
     {
         if (stored.Count == 0) return true; // deleted from the source meanwhile
         void LeaveOut(IEnumerable<FacePoint> faces) { foreach (var f in faces) state.LeftOut[f.Id] = true; }
@@ -286,7 +274,7 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
                 LeaveOut(stored);
                 return false;
             }
-            bytes = File.ReadAllBytes(path);
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -308,9 +296,9 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
         IReadOnlyList<float[]?> vectors;
         try
         {
-            vectors = embedder.Embed(path, bytes, [.. same.Select(f => f.Payload)]);
+            vectors = await embedder.EmbedAsync(path, bytes, [.. same.Select(f => f.Payload)], cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // One broken photo never stops the run.
             state.Unreadable.Add($"{path}: {ex.Message}");

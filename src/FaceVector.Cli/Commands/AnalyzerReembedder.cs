@@ -7,18 +7,18 @@ namespace FaceVector.Cli.Commands;
 
 /// <summary>
 /// The migration's recognizer in this process: each stored face is aligned from its stored landmarks (the detector is not
-/// run); a face stored without five landmarks is detected again and matched to its stored box by IoU.
+/// run); a face stored without five landmarks is detected again and matched to its stored box (<see cref="FaceBoxMatch"/>).
 /// </summary>
 internal sealed class AnalyzerReembedder(FaceAnalyzer analyzer) : IFaceReembedder
 {
-    /// <summary>Least overlap of a new detection with the stored box to count as the same face.</summary>
-    public const float MinIoU = 0.5f;
-
     public string ModelId => analyzer.ModelId;
 
     public int Dimension => analyzer.EmbeddingDimension;
 
-    public IReadOnlyList<float[]?> Embed(string path, byte[] bytes, IReadOnlyList<FacePayload> faces)
+    public Task<IReadOnlyList<float[]?>> EmbedAsync(string path, byte[] bytes, IReadOnlyList<FacePayload> faces, CancellationToken cancellationToken) =>
+        Task.FromResult(Embed(path, bytes, faces));
+
+    private IReadOnlyList<float[]?> Embed(string path, byte[] bytes, IReadOnlyList<FacePayload> faces)
     {
         var loaded = analyzer.Loader.Decode(bytes, path, out IDisposable lease);
         using (lease)
@@ -36,8 +36,8 @@ internal sealed class AnalyzerReembedder(FaceAnalyzer analyzer) : IFaceReembedde
                 }
 
                 detected ??= analyzer.Detect(loaded.Image).Faces;
-                FaceDetection? best = detected.MaxBy(d => IoU(d.Box, box));
-                places[i] = best is not null && IoU(best.Box, box) >= MinIoU ? best : null;
+                int match = FaceBoxMatch.Find(face.Box, [.. detected.Select(d => d.Box)]);
+                places[i] = match >= 0 ? detected[match] : null;
             }
 
             List<FaceDetection> found = [.. places.OfType<FaceDetection>()];
@@ -50,14 +50,5 @@ internal sealed class AnalyzerReembedder(FaceAnalyzer analyzer) : IFaceReembedde
 
             return result;
         }
-    }
-
-    private static float IoU(BoundingBox a, BoundingBox b)
-    {
-        float w = Math.Max(0, Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1));
-        float h = Math.Max(0, Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1));
-        float inter = w * h;
-        float union = a.Area + b.Area - inter;
-        return union > 0 ? inter / union : 0;
     }
 }

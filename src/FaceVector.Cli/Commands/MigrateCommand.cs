@@ -96,13 +96,6 @@ internal static class MigrateCommand
                 return CliErrors.Fail($"migrate: {ex.Message}");
             }
 
-            // The ingest journal follows the switch, so that 'index' does not embed the migrated photos again.
-            int moved = ModelMigration.FollowInJournal(store.JournalPath(parse), report);
-            if (moved > 0 && !parse.GetValue(json))
-            {
-                Console.WriteLine($"journal {store.JournalPath(parse)}: {moved} file(s) now recorded for {report.ToModel}");
-            }
-
             if (parse.GetValue(json))
             {
                 Json.Write(report);

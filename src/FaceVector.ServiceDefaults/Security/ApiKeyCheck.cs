@@ -28,6 +28,7 @@ public sealed class ApiKeyCheck
     public static readonly IReadOnlySet<string> AdminMethods = new HashSet<string>(StringComparer.Ordinal)
     {
         "/facevector.v1.FaceSearch/DeleteImages",
+        "/facevector.v1.FaceMigration/Migrate",
     };
 
     // Hashes have one length, so the comparison takes the same time whatever the presented key's length.

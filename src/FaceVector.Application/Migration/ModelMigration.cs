@@ -49,7 +49,7 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
         }
 
         var source = record?.Source ?? current;
-        if (record is not null && record.Source != current && !(record.Source == alias && current == alias))
+        if (record is not null && record.Source != current)
             throw Conflict($"collection '{alias}' now stands for '{current}', but the migration into '{target}' started from '{record.Source}'; drop '{target}' to start again");
 
         await using var sourceIndex = catalog.OpenCollection(source);
@@ -69,8 +69,6 @@ public sealed class ModelMigration(ICollectionCatalog catalog, MigrationOptions?
 
         if (sourceInfo.ModelId == embedder.ModelId)
             throw Conflict($"collection '{alias}' ('{source}') already holds vectors of {embedder.ModelId}: nothing to migrate");
-        if (sourceInfo.VectorSize != embedder.Dimension && sourceInfo.Faces == 0)
-            log?.Invoke($"note: the new recognizer's vectors have {embedder.Dimension} dimensions, the old {sourceInfo.VectorSize}");
 
         await using var targetIndex = catalog.OpenCollection(target);
         if (record is null && await targetIndex.GetCollectionAsync(cancellationToken).ConfigureAwait(false) is { } existing

@@ -42,7 +42,7 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
         """
         CREATE TABLE IF NOT EXISTS migrations (
             target TEXT PRIMARY KEY, alias TEXT NOT NULL, source TEXT NOT NULL, source_model TEXT NOT NULL, target_model TEXT NOT NULL,
-            switched INTEGER NOT NULL DEFAULT 0, old_kept TEXT, started TEXT NOT NULL)
+            old_kept TEXT, started TEXT NOT NULL)
         """,
     ];
 

@@ -7,7 +7,14 @@ namespace FaceVector.Index;
 /// <param name="VectorSize">Embedding dimension, 512 for ArcFace.</param>
 /// <param name="ModelId">Identity of the recognizer that made the vectors, e.g. <c>w600k_mbf_int8@7caa7fb0ad6c</c>.</param>
 /// <param name="Quantization">Optional int8 quantised scan (embedded: rescored exactly; Qdrant: scalar quantisation).</param>
-public sealed record CollectionSpec(int VectorSize, string ModelId, bool Quantization = false);
+public sealed record CollectionSpec(int VectorSize, string ModelId, bool Quantization = false)
+{
+    /// <summary>
+    /// The index id a NEW collection gets (null: a random one). A model migration passes the source's id: the new
+    /// collection holds the same faces under the same ids, so ingest journals written for the source stay true.
+    /// </summary>
+    public string? IndexId { get; init; }
+}
 
 /// <summary>A collection as found in the store. <see cref="Faces"/> is an exact count.</summary>
 public sealed record CollectionInfo(string Name, int VectorSize, string ModelId, long Faces)

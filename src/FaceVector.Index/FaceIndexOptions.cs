@@ -79,6 +79,9 @@ public sealed record FaceIndexOptions
     /// <summary>Original float vectors on disk (memory-mapped); with quantisation only the int8 codes stay in RAM.</summary>
     public bool QdrantOnDiskVectors { get; set; }
 
+    /// <summary>How long a Qdrant adapter trusts the collection's model before reading it again (an alias may be switched by a migration).</summary>
+    public double QdrantCollectionInfoLifetimeSeconds { get; set; } = 5;
+
     public bool IsQdrant => string.Equals(Provider, QdrantProvider, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Per-user data folder: <c>$XDG_DATA_HOME/facevector</c>, else <c>~/.local/share/facevector</c>.</summary>
@@ -138,6 +141,7 @@ public sealed record FaceIndexOptions
         Check(QdrantIndexBuildTimeoutSeconds > 0 && double.IsFinite(QdrantIndexBuildTimeoutSeconds), nameof(QdrantIndexBuildTimeoutSeconds), "must be > 0", QdrantIndexBuildTimeoutSeconds);
         Check(QdrantMaxReceiveMessageBytes >= 1 << 20, nameof(QdrantMaxReceiveMessageBytes), "must be at least 1 MB (1048576)", QdrantMaxReceiveMessageBytes);
         Check(QdrantOversampling >= 1 && double.IsFinite(QdrantOversampling), nameof(QdrantOversampling), "must be >= 1", QdrantOversampling);
+        Check(QdrantCollectionInfoLifetimeSeconds >= 0 && double.IsFinite(QdrantCollectionInfoLifetimeSeconds), nameof(QdrantCollectionInfoLifetimeSeconds), "must be >= 0", QdrantCollectionInfoLifetimeSeconds);
         return problems;
     }
 
@@ -163,6 +167,7 @@ public sealed record FaceIndexOptions
         HnswEf = QdrantHnswEf,
         ScalarQuantization = QdrantScalarQuantization,
         OnDiskVectors = QdrantOnDiskVectors,
+        CollectionInfoLifetime = TimeSpan.FromSeconds(QdrantCollectionInfoLifetimeSeconds),
     };
 }
 
@@ -189,5 +194,17 @@ public static class FaceIndexFactory
 
         // The store creates its folder itself, and only when it may create the store.
         return new SqliteFaceIndex(new SqliteIndexOptions(options.DbPath, options.Collection) { CreateIfMissing = createIfMissing });
+    }
+
+    /// <summary>The collections and aliases of the store the options name (model migration); an embedded store must exist.</summary>
+    public static Migration.ICollectionCatalog OpenCatalog(FaceIndexOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Problems(setting => setting) is [var first, ..])
+        {
+            throw new ArgumentException($"Store settings: {first}", nameof(options));
+        }
+
+        return options.IsQdrant ? new QdrantStoreCatalog(options.ToQdrantOptions()) : new SqliteStoreCatalog(options.DbPath);
     }
 }

@@ -137,8 +137,12 @@ public sealed class IngestPipeline
         JournalEntry? previous = _journal.Find(path);
         // Faces deleted from the index by any route (CLI, gRPC, HTTP, another process) leave the journal saying
         // "indexed": a file whose faces are gone is embedded again, so re-indexing brings a deleted photo back.
-        bool sameModel = previous?.ModelId == _embedder.ModelId
-            && (previous.Faces == 0 || await _index.CountAsync(new FaceFilter { ImagePath = path }, ct).ConfigureAwait(false) > 0);
+        // A file recorded for another model is current when the index holds its faces of the same content: a collection
+        // takes only its own model's vectors, so they were re-embedded by a model migration (docs/migration.md).
+        bool sameModel = previous is not null && (previous.ModelId == _embedder.ModelId
+            ? previous.Faces == 0 || await _index.CountAsync(new FaceFilter { ImagePath = path }, ct).ConfigureAwait(false) > 0
+            : previous.Faces > 0 && previous.Sha256 is not null
+                && await _index.CountAsync(new FaceFilter { ImagePath = path, ImageHash = previous.Sha256 }, ct).ConfigureAwait(false) > 0);
         if (sameModel && previous!.Size == size && previous.ModifiedTicks == ticks)
         {
             return new FileOutcome(path, OutcomeKind.Unchanged, size, ticks, previous.Sha256, null, null, previous);

@@ -20,6 +20,7 @@ public static class SearchServerExtensions
         services.AddSingleton<FaceSearcher>();
         services.AddSingleton<PeopleProvider>();
         services.AddSingleton<FaceDeletion>();
+        services.AddOptions<Services.Search.Migration.MigrationSettings>().BindConfiguration(Services.Search.Migration.MigrationSettings.Section);
         // Open the store at start (after the settings are validated): a corrupt, read-only or foreign file stops the
         // start with its one-line reason, rather than a server that answers INTERNAL to every call.
         services.AddHostedService<StoreOpeningService>();
@@ -39,6 +40,7 @@ public static class SearchServerExtensions
     {
         app.MapGrpcService<FaceSearchService>();
         app.MapGrpcService<PeopleGrpcService>();
+        app.MapGrpcService<Services.Search.Migration.FaceMigrationService>();
         return app;
     }
 

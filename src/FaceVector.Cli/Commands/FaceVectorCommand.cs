@@ -18,6 +18,7 @@ public static class FaceVectorCommand
         root.Add(IndexCommands.BuildErase());
         root.Add(IndexCommands.BuildStats());
         root.Add(IndexCommands.BuildIngestReport());
+        root.Add(MigrateCommand.Build());
         root.Add(PeopleCommands.Build());
         root.Add(ModelsCommand.Build());
         root.Add(EvalCommand.Build());

@@ -16,7 +16,7 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
 {
     private const string Columns = "id, image_path, image_hash, face_index, box, det_score, keypoints, model_id, ingested_at, tags, vector";
 
-    private static readonly string[] Schema =
+    internal static readonly string[] Schema =
     [
         """
         CREATE TABLE IF NOT EXISTS collections (
@@ -35,10 +35,21 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
         "CREATE INDEX IF NOT EXISTS faces_revision ON faces (collection, revision)",
         // Deletes leave a tombstone so that other instances on the same file can catch up without a full reload.
         "CREATE TABLE IF NOT EXISTS tombstones (collection TEXT NOT NULL, id BLOB NOT NULL, revision INTEGER NOT NULL, PRIMARY KEY (collection, id))",
+        // A name that stands for a collection (model migration): readers resolve it on every catch-up, so switching
+        // the row (one transaction) moves every reader of the file to the other collection at once.
+        "CREATE TABLE IF NOT EXISTS aliases (name TEXT PRIMARY KEY, collection TEXT NOT NULL)",
+        // A model migration's record, kept with its target collection (SqliteStoreCatalog).
+        """
+        CREATE TABLE IF NOT EXISTS migrations (
+            target TEXT PRIMARY KEY, alias TEXT NOT NULL, source TEXT NOT NULL, source_model TEXT NOT NULL, target_model TEXT NOT NULL,
+            old_kept TEXT, started TEXT NOT NULL)
+        """,
     ];
 
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _connectionGate = new(1, 1);
+    private readonly bool _resolveAlias;
+    private string _physical; // the collection the configured name stands for now (itself, or an alias's target)
     private CollectionState? _state;
     private long _dataVersion = -1;
 
@@ -47,6 +58,8 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Collection);
         Collection = options.Collection;
+        _physical = options.Collection;
+        _resolveAlias = options.ResolveAlias;
         Path = System.IO.Path.GetFullPath(options.Path);
         // A wrong file is refused before SQLite touches it (no folder created, no -wal beside random bytes).
         StoreFile.Check(Path, mustExist: !options.CreateIfMissing);
@@ -109,6 +122,9 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
 
     public string Collection { get; }
 
+    /// <summary>The collection the name resolved to at the last catch-up: <see cref="Collection"/>, or its alias's target.</summary>
+    public string ResolvedCollection => _physical;
+
     /// <summary>Full path of the database file.</summary>
     public string Path { get; }
 
@@ -130,7 +146,7 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
                 existing.Info = existing.Info with { IndexId = id };
                 return existing;
             }
-            var indexId = NewIndexId();
+            var indexId = spec.IndexId ?? NewIndexId();
             Execute(tx, "INSERT INTO collections (name, vector_size, model_id, quantization, created, index_id) VALUES ($c, $size, $model, $q, $created, $id)",
                 ("$size", spec.VectorSize), ("$model", spec.ModelId), ("$q", spec.Quantization ? 1 : 0),
                 ("$created", PayloadCodec.Timestamp(DateTimeOffset.UtcNow)), ("$id", indexId));
@@ -395,6 +411,12 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
     /// <summary>Brings memory up to the file's revision of the collection: a full load the first time, then only newer rows and tombstones.</summary>
     private CollectionState? CatchUp(SqliteTransaction tx)
     {
+        if (_resolveAlias && ResolveAlias(tx) is var physical && physical != _physical)
+        {
+            // The alias was switched (by this or another process): the other collection is loaded from scratch.
+            _physical = physical;
+            _state = null;
+        }
         using var collection = Command(tx, "SELECT vector_size, model_id, quantization, revision, index_id FROM collections WHERE name = $c");
         using var reader = collection.ExecuteReader();
         if (!reader.Read()) return _state = null;
@@ -431,6 +453,12 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
 
     private CollectionState InstallState(CollectionState state) => _state = state;
 
+    private string ResolveAlias(SqliteTransaction tx)
+    {
+        using var alias = Command(tx, "SELECT collection FROM aliases WHERE name = $alias", ("$alias", Collection));
+        return alias.ExecuteScalar() as string ?? Collection;
+    }
+
     private static string NewIndexId() => Guid.NewGuid().ToString("N");
 
     private static (Guid, FacePayload, float[]) ReadFace(SqliteDataReader row) =>
@@ -453,7 +481,7 @@ public sealed class SqliteFaceIndex : IFaceIndex, IFaceNeighbourSearch
         var command = _connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = tx;
-        command.Parameters.AddWithValue("$c", Collection); // statements that do not use it ignore it
+        command.Parameters.AddWithValue("$c", _physical); // statements that do not use it ignore it
         SetParameters(command, parameters);
         return command;
     }

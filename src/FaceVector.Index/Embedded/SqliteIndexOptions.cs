@@ -10,4 +10,10 @@ public sealed record SqliteIndexOptions(string Path, string Collection = FaceInd
 
     /// <summary>False for callers that only read or delete: a missing file (or folder) is then an error, never created.</summary>
     public bool CreateIfMissing { get; init; } = true;
+
+    /// <summary>
+    /// True (default): <see cref="Collection"/> is looked up in the store's aliases first, as Qdrant does, and an alias
+    /// switched by another process is followed. False: the collection of exactly that name (a migration's own access).
+    /// </summary>
+    public bool ResolveAlias { get; init; } = true;
 }

@@ -18,7 +18,8 @@ public sealed class QdrantFaceIndex : IFaceIndex
 
     private readonly QdrantEndpoints _endpoints;
     private readonly QdrantIndexOptions _options;
-    private Known? _known; // model, size, id and quantisation do not change once created; cached to save a round trip per search
+    private Known? _known; // model, size, id and quantisation; cached to save a round trip per search (see KnownAsync)
+    private long _knownAt;
 
     private sealed record Known(CollectionInfo Info, bool Quantized);
 
@@ -61,7 +62,7 @@ public sealed class QdrantFaceIndex : IFaceIndex
                     {
                         [QdrantPayload.ModelIdKey] = spec.ModelId,
                         [QdrantPayload.VectorSizeKey] = spec.VectorSize,
-                        [QdrantPayload.IndexIdKey] = Guid.NewGuid().ToString("N"),
+                        [QdrantPayload.IndexIdKey] = spec.IndexId ?? Guid.NewGuid().ToString("N"),
                     },
                     shardNumber: _options.ShardNumber,
                     replicationFactor: _options.ReplicationFactor,
@@ -108,11 +109,7 @@ public sealed class QdrantFaceIndex : IFaceIndex
         try
         {
             info = await CallAsync((c, ct) => c.GetCollectionInfoAsync(Collection, ct), cancellationToken).ConfigureAwait(false);
-            var vectors = CheckVectors(info.Config);
-            var metadata = info.Config.Metadata;
-            var modelId = metadata.TryGetValue(QdrantPayload.ModelIdKey, out var model) ? model.StringValue : "(none: not made by FaceVector)";
-            var indexId = metadata.TryGetValue(QdrantPayload.IndexIdKey, out var id) && id.StringValue is { Length: > 0 } text ? text : null;
-            _known = new Known(new CollectionInfo(Collection, (int)vectors.Size, modelId, 0) { IndexId = indexId }, info.Config.QuantizationConfig is not null);
+            Remember(info);
             // points_count is documented as approximate (summed per shard); what FaceVector reports is an exact count.
             faces = await CountAsync(null, cancellationToken).ConfigureAwait(false);
         }
@@ -120,7 +117,7 @@ public sealed class QdrantFaceIndex : IFaceIndex
         {
             return null; // deleted between the calls
         }
-        return (_known.Info with { Faces = faces }, info.PayloadSchema.Keys.ToList(), info.Config);
+        return (_known!.Info with { Faces = faces }, info.PayloadSchema.Keys.ToList(), info.Config);
     }
 
     /// <summary>One unnamed dense vector with cosine distance, or a clear refusal (named vectors once threw a NullReferenceException).</summary>
@@ -294,11 +291,26 @@ public sealed class QdrantFaceIndex : IFaceIndex
         new(Guid.Parse(point.Id.Uuid), QdrantPayload.ToPayload(point.Payload),
             withVectors ? [.. point.Vectors.Vector.GetDenseVector()!.Data] : null);
 
+    /// <summary>
+    /// The collection's model, size and quantisation, re-read (one GetCollectionInfo) once older than
+    /// <see cref="QdrantIndexOptions.CollectionInfoLifetime"/>: the name may be an alias that a migration switches to a
+    /// collection of another model, and the model guard must follow within that time.
+    /// </summary>
     private async Task<Known> KnownAsync(CancellationToken cancellationToken)
     {
-        if (_known is { } known) return known;
-        await ReadCollectionAsync(cancellationToken).ConfigureAwait(false);
-        return _known ?? throw new CollectionNotFoundException(Collection);
+        if (_known is { } known && (_options.CollectionInfoLifetime == Timeout.InfiniteTimeSpan || System.Diagnostics.Stopwatch.GetElapsedTime(_knownAt) < _options.CollectionInfoLifetime)) return known;
+        var info = await CallAsync((c, ct) => c.GetCollectionInfoAsync(Collection, ct), cancellationToken).ConfigureAwait(false);
+        return Remember(info);
+    }
+
+    private Known Remember(global::Qdrant.Client.Grpc.CollectionInfo info)
+    {
+        var vectors = CheckVectors(info.Config);
+        var metadata = info.Config.Metadata;
+        var modelId = metadata.TryGetValue(QdrantPayload.ModelIdKey, out var model) ? model.StringValue : "(none: not made by FaceVector)";
+        var indexId = metadata.TryGetValue(QdrantPayload.IndexIdKey, out var id) && id.StringValue is { Length: > 0 } text ? text : null;
+        _knownAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        return _known = new Known(new CollectionInfo(Collection, (int)vectors.Size, modelId, 0) { IndexId = indexId }, info.Config.QuantizationConfig is not null);
     }
 
     private QdrantWriteNotConfirmedException NotConfirmed(string operation, UpdateStatus status, int attempts = 1) =>
@@ -316,7 +328,7 @@ public sealed class QdrantFaceIndex : IFaceIndex
     /// Runs one call with retries on the next endpoint for retryable answers and unconfirmed writes; a missing collection
     /// becomes <see cref="CollectionNotFoundException"/>, an answer over the receive limit <see cref="QdrantAnswerTooLargeException"/>.
     /// </summary>
-    private async Task<T> CallAsync<T>(Func<QdrantClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    internal async Task<T> CallAsync<T>(Func<QdrantClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -353,6 +365,6 @@ public sealed class QdrantFaceIndex : IFaceIndex
         }
     }
 
-    private Task CallAsync(Func<QdrantClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+    internal Task CallAsync(Func<QdrantClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
         CallAsync(async (c, ct) => { await call(c, ct).ConfigureAwait(false); return true; }, cancellationToken);
 }

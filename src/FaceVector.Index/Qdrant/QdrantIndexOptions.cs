@@ -62,6 +62,13 @@ public sealed record QdrantIndexOptions
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxRetryBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long the collection's model, size and quantisation are trusted before being read again. The collection name
+    /// may be an alias (model migration) that is switched to a collection of another model: every instance follows
+    /// within this time. Stop writers of the old model before a switch (docs/migration.md).
+    /// </summary>
+    public TimeSpan CollectionInfoLifetime { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Where notes about an existing collection that differs from these options go (shards, replicas, quantisation).</summary>
     public Action<string>? Warn { get; init; }
 

@@ -35,6 +35,7 @@ public sealed class ApiKeyCheck
         "/facevector.v1.People/RejectFaces",
         "/facevector.v1.People/HidePerson",
         "/facevector.v1.People/ClusterPeople",
+        "/facevector.v1.FaceMigration/Migrate",
     };
 
     // Hashes have one length, so the comparison takes the same time whatever the presented key's length.

@@ -21,6 +21,8 @@ public sealed class QdrantResilienceTests(QdrantDoubleServer server) : IClassFix
         CallTimeout = TimeSpan.FromSeconds(10),
         MaxRetries = maxRetries,
         RetryBackoff = TimeSpan.FromMilliseconds(1),
+        // Queued faults count calls: a re-read of the collection's model on a slow machine must not take one.
+        CollectionInfoLifetime = Timeout.InfiniteTimeSpan,
     };
 
     private QdrantTestDouble Double => server.Double;

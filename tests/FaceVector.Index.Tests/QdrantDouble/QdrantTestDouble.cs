@@ -17,6 +17,12 @@ namespace FaceVector.Index.Tests.QdrantDouble;
 /// up as a failing test rather than a silent pass. A fault plan (<see cref="Fail"/>) makes it answer with Qdrant's
 /// failover errors or unconfirmed write statuses. Passing against it does not prove compatibility with a real server:
 /// that is what the QDRANT_URL-gated tests are for.
+/// Collection aliases follow Qdrant's server code (lib/storage: toc resolve_name, update_aliases, alias_mapping): every
+/// collection and point call resolves an alias first; UpdateAliases applies its actions in order under one lock (no call
+/// sees a half-applied list; an action that fails leaves the earlier ones applied, as in Qdrant); CreateAlias needs an
+/// existing collection (NotFound), refuses the name of a collection (AlreadyExists) and replaces an alias of the same name;
+/// DeleteAlias of a missing alias is a no-op; RenameAlias of a missing alias is NotFound; a collection cannot be created
+/// with an alias's name (InvalidArgument); deleting a collection (by its own name, never through an alias) deletes its aliases.
 /// </summary>
 [BindServiceMethod(typeof(QdrantTestDouble), nameof(BindService))]
 public class QdrantTestDouble
@@ -25,6 +31,8 @@ public class QdrantTestDouble
     private const string Collections = "qdrant.Collections";
 
     private readonly ConcurrentDictionary<string, DoubleCollection> _collections = new();
+    private readonly Dictionary<string, string> _aliases = []; // alias -> collection, guarded by _aliasLock
+    private readonly Lock _aliasLock = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<DoubleFault>> _faults = new();
 
     /// <summary>Every request received, in order, with its collection (for tests that check what the adapter sent).</summary>
@@ -72,6 +80,9 @@ public class QdrantTestDouble
         Bind<CountPoints, CountResponse>(binder, Points, nameof(Count));
         Bind<CreateFieldIndexCollection, PointsOperationResponse>(binder, Points, nameof(CreateFieldIndex));
         Bind<UpdateCollection, CollectionOperationResponse>(binder, Collections, nameof(Update));
+        Bind<ChangeAliases, CollectionOperationResponse>(binder, Collections, nameof(UpdateAliases));
+        Bind<ListAliasesRequest, ListAliasesResponse>(binder, Collections, nameof(ListAliases));
+        Bind<ListCollectionAliasesRequest, ListAliasesResponse>(binder, Collections, nameof(ListCollectionAliases));
     }
 
     private static void Bind<TRequest, TResponse>(ServiceBinderBase binder, string service, string name)
@@ -108,6 +119,11 @@ public class QdrantTestDouble
         if (request.QuantizationConfig is { } q && (q.QuantizationCase != QuantizationConfig.QuantizationOneofCase.Scalar || q.Scalar.Type != QuantizationType.Int8 || q.Scalar.HasQuantile))
             throw Unsupported("quantisation other than int8 scalar quantisation with the default quantile");
         var collection = new DoubleCollection(request);
+        lock (_aliasLock)
+        {
+            if (_aliases.ContainsKey(request.CollectionName))
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"Wrong input: Can't create collection with name {request.CollectionName}. Alias with the same name already exists"));
+        }
         if (!_collections.TryAdd(request.CollectionName, collection))
             throw new RpcException(new Status(StatusCode.AlreadyExists, $"Wrong input: Collection `{request.CollectionName}` already exists!"));
         return Task.FromResult(new CollectionOperationResponse { Result = true });
@@ -123,13 +139,82 @@ public class QdrantTestDouble
     public virtual Task<ListCollectionsResponse> List(ListCollectionsRequest request, ServerCallContext context) =>
         Task.FromResult(new ListCollectionsResponse { Collections = { _collections.Keys.Select(n => new CollectionDescription { Name = n }) } });
 
-    public virtual Task<CollectionOperationResponse> Delete(DeleteCollection request, ServerCallContext context) =>
-        Task.FromResult(new CollectionOperationResponse { Result = _collections.TryRemove(request.CollectionName, out _) });
+    /// <summary>By the collection's own name (an alias is not followed); its aliases go with it.</summary>
+    public virtual Task<CollectionOperationResponse> Delete(DeleteCollection request, ServerCallContext context)
+    {
+        lock (_aliasLock)
+        {
+            foreach (var alias in _aliases.Where(a => a.Value == request.CollectionName).Select(a => a.Key).ToList()) _aliases.Remove(alias);
+            return Task.FromResult(new CollectionOperationResponse { Result = _collections.TryRemove(request.CollectionName, out _) });
+        }
+    }
 
     public virtual Task<CollectionExistsResponse> CollectionExists(CollectionExistsRequest request, ServerCallContext context)
     {
         Enter(request.CollectionName, nameof(CollectionExists), request);
-        return Task.FromResult(new CollectionExistsResponse { Result = new CollectionExists { Exists = _collections.ContainsKey(request.CollectionName) } });
+        return Task.FromResult(new CollectionExistsResponse { Result = new CollectionExists { Exists = _collections.ContainsKey(Resolve(request.CollectionName)) } });
+    }
+
+    public virtual Task<CollectionOperationResponse> UpdateAliases(ChangeAliases request, ServerCallContext context)
+    {
+        Enter(string.Empty, nameof(UpdateAliases), request);
+        lock (_aliasLock)
+        {
+            foreach (var action in request.Actions)
+            {
+                switch (action.ActionCase)
+                {
+                    case AliasOperations.ActionOneofCase.CreateAlias:
+                        var create = action.CreateAlias;
+                        if (!_collections.ContainsKey(create.CollectionName))
+                            throw new RpcException(new Status(StatusCode.NotFound, $"Not found: Collection `{create.CollectionName}` doesn't exist!"));
+                        if (_collections.ContainsKey(create.AliasName))
+                            throw new RpcException(new Status(StatusCode.AlreadyExists, $"Wrong input: Collection `{create.AliasName}` already exists!"));
+                        _aliases[create.AliasName] = create.CollectionName;
+                        break;
+                    case AliasOperations.ActionOneofCase.DeleteAlias:
+                        _aliases.Remove(action.DeleteAlias.AliasName);
+                        break;
+                    case AliasOperations.ActionOneofCase.RenameAlias:
+                        var rename = action.RenameAlias;
+                        if (!_aliases.Remove(rename.OldAliasName, out var target))
+                            throw new RpcException(new Status(StatusCode.NotFound, $"Not found: Alias {rename.OldAliasName} does not exists!"));
+                        _aliases[rename.NewAliasName] = target;
+                        break;
+                    default:
+                        throw Unsupported("alias actions other than create, delete and rename");
+                }
+            }
+        }
+        return Task.FromResult(new CollectionOperationResponse { Result = true });
+    }
+
+    public virtual Task<ListAliasesResponse> ListAliases(ListAliasesRequest request, ServerCallContext context)
+    {
+        lock (_aliasLock)
+        {
+            return Task.FromResult(new ListAliasesResponse { Aliases = { _aliases.Select(a => new AliasDescription { AliasName = a.Key, CollectionName = a.Value }) } });
+        }
+    }
+
+    public virtual Task<ListAliasesResponse> ListCollectionAliases(ListCollectionAliasesRequest request, ServerCallContext context)
+    {
+        lock (_aliasLock)
+        {
+            return Task.FromResult(new ListAliasesResponse
+            {
+                Aliases = { _aliases.Where(a => a.Value == request.CollectionName).Select(a => new AliasDescription { AliasName = a.Key, CollectionName = a.Value }) },
+            });
+        }
+    }
+
+    /// <summary>An alias's collection, else the name itself (Qdrant's resolve_name: aliases first).</summary>
+    private string Resolve(string name)
+    {
+        lock (_aliasLock)
+        {
+            return _aliases.TryGetValue(name, out var collection) ? collection : name;
+        }
     }
 
     /// <summary>Only metadata is modelled (merged key by key, as Qdrant does); any other change answers Unimplemented.</summary>
@@ -228,7 +313,7 @@ public class QdrantTestDouble
     }
 
     private DoubleCollection Find(string name) =>
-        _collections.TryGetValue(name, out var collection)
+        _collections.TryGetValue(Resolve(name), out var collection)
             ? collection
             : throw new RpcException(new Status(StatusCode.NotFound, $"Not found: Collection `{name}` doesn't exist!"));
 

@@ -50,7 +50,9 @@ public sealed record FaceVectorError(ErrorCode Code, string Reason, string Messa
     public static FaceVectorError? Of(Exception exception) => exception switch
     {
         FaceVectorException e => e.Error,
-        ImageLoadException e => new(ErrorCode.InvalidArgument, "IMAGE_UNUSABLE", e.Message, "image"),
+        // The source is a caller-given name for uploaded bytes: quoted, so a long one is not echoed whole.
+        ImageLoadException e => new(ErrorCode.InvalidArgument, "IMAGE_UNUSABLE",
+            e.Source.Length <= FaceVectorException.MaxQuotedLength ? e.Message : FaceVectorException.Quote(e.Source) + e.Message[e.Source.Length..], "image"),
         ModelMismatchException e => new(ErrorCode.FailedPrecondition, "MODEL_MISMATCH", e.Message),
         CollectionNotFoundException e => new(ErrorCode.FailedPrecondition, "NO_COLLECTION", e.Message),
         // The index's own guards (vector size, zero vectors) throw ArgumentException: a request the store cannot take.

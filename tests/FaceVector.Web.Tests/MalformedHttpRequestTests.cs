@@ -133,9 +133,9 @@ public sealed class MalformedHttpRequestTests(IndexedServerFixture fixture, ITes
         var target = new HttpApiFuzzTarget(KeyedClient(Server.WebUrl), TimeSpan.FromSeconds(60));
         var fuzzer = new MutationFuzzer(HttpApiFuzzTarget.Seeds(File.ReadAllBytes(TestData.AwkwardFile("tiny_20x20.png"))), randomSeed: 11);
         FuzzResult result = await Task.Run(() => fuzzer.Run(target.Send, FuzzDuration));
-        output.WriteLine($"HTTP API: {result.Inputs:N0} inputs in {result.Elapsed.TotalSeconds:0.0} s: {result.Accepted:N0} accepted, {result.Refused:N0} refused, {result.Crashes.Count} crashes");
+        output.WriteLine($"HTTP API: {result.Inputs:N0} inputs ({target.Sent:N0} sent) in {result.Elapsed.TotalSeconds:0.0} s: {result.Accepted:N0} accepted, {result.Refused:N0} refused, {result.Crashes.Count} crashes");
         Assert.True(result.Crashes.Count == 0, string.Join("\n", result.Crashes.Select(c => $"{c.Seed} #{c.Iteration}: {c.Exception}")));
-        Assert.True(result.Inputs > 200, $"{result.Inputs} inputs");
+        Assert.True(target.Sent > 200, $"{target.Sent} requests sent");
         Assert.True(result.Accepted > 0 && result.Refused > 0);
         await AssertServerUpAsync();
     }

@@ -126,6 +126,7 @@ internal static class FuzzCommand
             {
                 var http = new HttpApiFuzzTarget(web, TimeSpan.FromSeconds(60));
                 crashes.AddRange(Report("HTTP API (live)", new MutationFuzzer(HttpApiFuzzTarget.Seeds(photo), randomSeed).Run(http.Send, duration, cancellationToken: ct)));
+                Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0:N0} of them sendable requests, sent to the server", http.Sent));
             }
 
             if (which is "grpc" or "all")

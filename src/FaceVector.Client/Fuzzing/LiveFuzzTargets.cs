@@ -19,6 +19,9 @@ public sealed class HttpApiFuzzTarget(HttpClient http, TimeSpan deadline)
 {
     private const string Boundary = "fuzz-boundary-7d1";
 
+    /// <summary>Inputs that were sendable requests and went to the server (the others count as refused).</summary>
+    public long Sent { get; private set; }
+
     /// <summary>Requests to every endpoint, with <paramref name="photo"/> as the uploaded photo (a small one is faster).</summary>
     public static IReadOnlyList<(string Name, byte[] Bytes)> Seeds(byte[] photo)
     {
@@ -50,6 +53,7 @@ public sealed class HttpApiFuzzTarget(HttpClient http, TimeSpan deadline)
 
         using (request)
         {
+            Sent++;
             using var cts = new CancellationTokenSource(deadline);
             HttpResponseMessage response;
             try

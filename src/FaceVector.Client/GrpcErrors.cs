@@ -29,14 +29,15 @@ public static class GrpcErrors
     public static RpcStatus ToRpcStatus(FaceVectorError error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var status = new RpcStatus { Code = (int)ToStatusCode(error.Code), Message = error.Message };
+        string message = FaceVectorError.Bounded(error.Message);
+        var status = new RpcStatus { Code = (int)ToStatusCode(error.Code), Message = message };
         var info = new ErrorInfo { Domain = FaceVectorError.Domain, Reason = error.Reason };
         info.Metadata["code"] = error.Code.ToString();
         status.Details.Add(Any.Pack(info));
         if (error.Field is not null)
         {
             var bad = new BadRequest();
-            bad.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = error.Field, Description = error.Message });
+            bad.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = FaceVectorError.Bounded(error.Field), Description = message });
             status.Details.Add(Any.Pack(bad));
         }
 

@@ -1,4 +1,4 @@
 using FaceVector.Services.Hosting;
 
 // The embedding service: loads the models once and serves facevector.v1.FaceEmbedding (see docs/services.md).
-await EmbeddingServerExtensions.BuildEmbeddingHost(args).RunAsync();
+return await EmbeddingServerExtensions.BuildEmbeddingHost(args).RunCheckedAsync("facevector-embedding");

@@ -1,4 +1,4 @@
 using FaceVector.Services.Hosting;
 
 // The search service: serves facevector.v1.FaceSearch over the index, calling the embedding services (see docs/services.md).
-await SearchServerExtensions.BuildSearchHost(args).RunAsync();
+return await SearchServerExtensions.BuildSearchHost(args).RunCheckedAsync("facevector-search");

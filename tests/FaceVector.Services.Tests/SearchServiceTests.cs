@@ -142,6 +142,8 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
     [Theory]
     [InlineData("threshold", "score_threshold")]
     [InlineData("nan", "score_threshold")]
+    [InlineData("inf", "score_threshold")]
+    [InlineData("-inf", "score_threshold")]
     [InlineData("top_k", "top_k")]
     [InlineData("face_selection", "face_selection")]
     [InlineData("face_index", "face_index")]
@@ -154,6 +156,8 @@ public sealed class SearchServiceTests(SearchStackFixture stack)
         {
             case "threshold": request.ScoreThreshold = 1.5f; break;
             case "nan": request.ScoreThreshold = float.NaN; break;
+            case "inf": request.ScoreThreshold = float.PositiveInfinity; break;
+            case "-inf": request.ScoreThreshold = float.NegativeInfinity; break;
             case "top_k": request.TopK = -1; break;
             case "face_selection": request.FaceSelection = (ProbeFaceSelection)7; break;
             case "face_index": request.FaceIndex = -2; break;

@@ -236,7 +236,7 @@ public sealed class SecurityTests(Xunit.Abstractions.ITestOutputHelper output) :
         });
         try
         {
-            await app.StartAsync();
+            await app.StartCheckedAsync();
             return app;
         }
         catch

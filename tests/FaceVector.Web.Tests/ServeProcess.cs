@@ -22,6 +22,9 @@ public sealed partial class ServeProcess : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>True once the server process has ended (a crash, when a test did not stop it).</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>What the server printed so far, for failure messages.</summary>
     public string Log
     {

@@ -28,6 +28,21 @@ public sealed record FaceVectorError(ErrorCode Code, string Reason, string Messa
     /// <summary>The ErrorInfo domain of FaceVector's errors.</summary>
     public const string Domain = "facevector.dev";
 
+    /// <summary>Longest message an API sends back (gRPC status detail, problem+json detail).</summary>
+    public const int MaxMessageLength = 400;
+
+    /// <summary>
+    /// A message cut to <see cref="MaxMessageLength"/> characters, keeping its start and its end (where the reason
+    /// usually is): the last guard against echoing unbounded input, applied where errors leave a server.
+    /// </summary>
+    public static string Bounded(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        const string Cut = " [...] ";
+        int keep = (MaxMessageLength - Cut.Length) / 2;
+        return message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, keep), Cut, message.AsSpan(message.Length - keep));
+    }
+
     /// <summary>
     /// The one classification of exceptions into errors: typed exceptions only, never message text. Null for
     /// anything unexpected (a bug: the host logs it and answers "internal error").
@@ -35,7 +50,9 @@ public sealed record FaceVectorError(ErrorCode Code, string Reason, string Messa
     public static FaceVectorError? Of(Exception exception) => exception switch
     {
         FaceVectorException e => e.Error,
-        ImageLoadException e => new(ErrorCode.InvalidArgument, "IMAGE_UNUSABLE", e.Message, "image"),
+        // The source is a caller-given name for uploaded bytes: quoted, so a long one is not echoed whole.
+        ImageLoadException e => new(ErrorCode.InvalidArgument, "IMAGE_UNUSABLE",
+            e.Source.Length <= FaceVectorException.MaxQuotedLength ? e.Message : FaceVectorException.Quote(e.Source) + e.Message[e.Source.Length..], "image"),
         ModelMismatchException e => new(ErrorCode.FailedPrecondition, "MODEL_MISMATCH", e.Message),
         CollectionNotFoundException e => new(ErrorCode.FailedPrecondition, "NO_COLLECTION", e.Message),
         // The index's own guards (vector size, zero vectors) throw ArgumentException: a request the store cannot take.

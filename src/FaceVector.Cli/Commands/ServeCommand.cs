@@ -71,7 +71,17 @@ internal static class ServeCommand
             listen(builder.WebHost);
             builder.Configuration.AddInMemoryCollection(settings);
         });
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartCheckedAsync(ct);
+        }
+        catch (ServerStartRefusedException ex)
+        {
+            // Listening beyond loopback without a key (Kestrel endpoints from configuration): one line, exit code 2.
+            await app.DisposeAsync();
+            throw new CliException(ex.Message);
+        }
+
         return app;
     }
 

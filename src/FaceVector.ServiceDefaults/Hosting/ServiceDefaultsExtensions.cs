@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -85,6 +86,9 @@ public static class ServiceDefaultsExtensions
             o.Interceptors.Add<ExceptionMappingInterceptor>();
         });
         services.AddGrpcReflection();
+        // Every service bound with request marshallers that refuse malformed messages as INVALID_ARGUMENT.
+        services.RemoveAll(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>));
+        services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(CheckedMessageMethodProvider<>));
         // An unhealthy check is the caller's answer (NOT_SERVING), not a server error: the model loader logs the cause once.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical);
         services.AddSingleton<FaceVectorMetrics>();
@@ -100,6 +104,7 @@ public static class ServiceDefaultsExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         ExposureGuard.UseExposureGate(app, app.Services.GetRequiredService<ExposureGuard>());
+        app.UseGrpcFrameGuard();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

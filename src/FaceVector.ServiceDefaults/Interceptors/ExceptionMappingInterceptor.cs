@@ -28,7 +28,7 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
                 throw new RpcException(new Status(StatusCode.Cancelled, "call cancelled"));
             }
 
-            FaceVectorError? error = FaceVectorError.Of(ex);
+            FaceVectorError? error = FaceVectorError.Of(ex) ?? Hosting.GrpcFrameGuard.FromReader(ex);
 
             if (error is null)
             {

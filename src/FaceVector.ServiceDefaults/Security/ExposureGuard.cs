@@ -12,14 +12,18 @@ namespace FaceVector.Services.Security;
 /// <summary>
 /// Refuses to run a server without a key on anything but loopback: once Kestrel has bound its addresses (the only
 /// moment they are all known, URLs and ports from any source), a non-loopback one without a configured key stops
-/// the start with an error, unless <see cref="ServerOptions.AllowAnonymous"/> says anonymous access is wanted.
-/// Until that check has passed every request is refused, so nothing is answered in between.
+/// the host, unless <see cref="ServerOptions.AllowAnonymous"/> says anonymous access is wanted. Until that check has
+/// passed every request is refused, so nothing is answered in between. The refusal is not thrown (the host would log
+/// it with a stack trace): <see cref="FaceVectorHostRunner"/> reports it as one line and exit code 2.
 /// </summary>
-public sealed class ExposureGuard(IServer server, ApiKeyCheck keys, IOptions<ServerOptions> options) : IHostedLifecycleService
+public sealed class ExposureGuard(IServer server, ApiKeyCheck keys, IOptions<ServerOptions> options, IHostApplicationLifetime lifetime) : IHostedLifecycleService
 {
     private volatile bool _checked;
 
     public bool Checked => _checked;
+
+    /// <summary>Why the server refused to start (it then stops at once); null when it did not.</summary>
+    public string? Refusal { get; private set; }
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
@@ -27,10 +31,11 @@ public sealed class ExposureGuard(IServer server, ApiKeyCheck keys, IOptions<Ser
         string? exposed = addresses.FirstOrDefault(a => !IsLoopback(a));
         if (exposed is not null && !keys.Required && !options.Value.AllowAnonymous)
         {
-            throw new InvalidOperationException(
-                $"refusing to serve {exposed} without an API key: anyone who can reach it could search and delete faces. " +
-                "Set FACEVECTOR_API_KEY (or FACEVECTOR_API_KEY_FILE) and FACEVECTOR_ADMIN_KEY, listen on 127.0.0.1 only, " +
-                "or set FaceVector:Server:AllowAnonymous=true if anonymous access is really wanted.");
+            Refusal = $"refusing to serve {exposed} without an API key (anyone who can reach it could search and delete faces): " +
+                "set FACEVECTOR_API_KEY or FACEVECTOR_API_KEY_FILE (and FACEVECTOR_ADMIN_KEY for deleting), listen on 127.0.0.1 only, " +
+                "or set FaceVector__Server__AllowAnonymous=true if anonymous access is really wanted";
+            lifetime.StopApplication();
+            return Task.CompletedTask;
         }
 
         _checked = true;

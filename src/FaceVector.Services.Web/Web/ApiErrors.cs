@@ -41,6 +41,7 @@ internal sealed class ApiErrorFilter : IEndpointFilter
     /// <summary>A problem+json answer; <c>error</c> repeats the detail for the page's script.</summary>
     public static IResult Problem(int statusCode, string reason, string message, string? field)
     {
+        message = FaceVectorError.Bounded(message);
         var problem = new ProblemDetails
         {
             Status = statusCode,

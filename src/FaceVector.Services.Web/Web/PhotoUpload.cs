@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace FaceVector.Services.Web;
 
@@ -10,6 +11,9 @@ namespace FaceVector.Services.Web;
 internal sealed class PhotoUpload
 {
     public const string FileField = "image";
+
+    /// <summary>Bytes a multipart form may hold beside the photo: its other fields and the part headers.</summary>
+    private const long FormOverheadBytes = 1 << 20;
 
     private readonly IFormCollection? _form;
     private readonly IQueryCollection _query;
@@ -28,17 +32,59 @@ internal sealed class PhotoUpload
 
     public static async Task<PhotoUpload> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
-        if (request.HasFormContentType)
+        try
         {
-            IFormCollection form = await request.ReadFormAsync(ct);
-            IFormFile file = form.Files.GetFile(FileField) ?? form.Files.FirstOrDefault()
-                ?? throw Bad($"the form has no file: send the photo as form field '{FileField}'");
-            CheckSize(file.Length, maxBytes, file.FileName);
-            using var buffer = new MemoryStream((int)file.Length);
-            await file.CopyToAsync(buffer, ct);
-            return new PhotoUpload(buffer.ToArray(), NameOf(file.FileName), form, request.Query);
+            return IsMultipart(request) ? await ReadFormAsync(request, maxBytes, ct) : await ReadBodyAsync(request, maxBytes, ct);
+        }
+        catch (InvalidDataException ex)
+        {
+            // The form reader's refusals: a bad or missing boundary, more than 1024 fields, a section too long.
+            throw Bad($"the multipart form could not be read: {ex.Message}");
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's: a body over its limit (413), one that stalls (408), a malformed chunked encoding (400).
+            throw new WebApiException(ex.StatusCode, $"the request body could not be read: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Only <c>multipart/form-data</c> is read as a form: it is the only form that can carry a file. Any other type,
+    /// <c>application/x-www-form-urlencoded</c> too (what <c>curl --data-binary @photo.jpg</c> sends), is the raw photo.
+    /// </summary>
+    private static bool IsMultipart(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out MediaTypeHeaderValue? type)
+        && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<PhotoUpload> ReadFormAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    {
+        // Refused before a byte is read: the photo plus room for the other fields and the part headers.
+        if (request.ContentLength is { } declared && declared > maxBytes + FormOverheadBytes)
+        {
+            throw new WebApiException(StatusCodes.Status413PayloadTooLarge, $"the request body ({declared:N0} bytes) is over the limit of {maxBytes:N0} bytes for a photo");
         }
 
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (IOException ex) when (!ct.IsCancellationRequested)
+        {
+            // The multipart reader's "Unexpected end of Stream": a body that ends before its closing boundary.
+            throw Bad($"the multipart form could not be read: it ends before its closing boundary ({ex.Message})");
+        }
+
+        IFormFile file = form.Files.GetFile(FileField) ?? form.Files.FirstOrDefault()
+            ?? throw Bad($"the form has no file: send the photo as form field '{FileField}'");
+        CheckSize(file.Length, maxBytes, file.FileName);
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, ct);
+        return new PhotoUpload(buffer.ToArray(), NameOf(file.FileName), form, request.Query);
+    }
+
+    private static async Task<PhotoUpload> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    {
         if (request.ContentLength is { } declared)
         {
             CheckSize(declared, maxBytes, "the request body");

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FaceVector.Services.Web;
@@ -11,7 +13,7 @@ namespace FaceVector.Services.Web;
 /// and security headers (no sniffing, no framing, no referrer, a CSP that allows nothing on API answers, no-store
 /// unless an endpoint chose its own caching).
 /// </summary>
-public static class WebGuards
+public static partial class WebGuards
 {
     /// <summary>Names a browser on this machine uses to reach a loopback server; always allowed.</summary>
     public static readonly IReadOnlyList<string> LoopbackHosts = ["localhost", "127.0.0.1", "::1"];
@@ -23,6 +25,7 @@ public static class WebGuards
     {
         IOptions<WebOptions> options = app.ApplicationServices.GetRequiredService<IOptions<WebOptions>>();
         var allowed = new HashSet<string>(LoopbackHosts.Concat(options.Value.AllowedHosts), StringComparer.OrdinalIgnoreCase);
+        ILogger logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebGuards).FullName!);
         return app.Use(async (http, next) =>
         {
             if (IsGrpc(http.Request))
@@ -40,9 +43,48 @@ public static class WebGuards
                 return;
             }
 
-            await next(http);
+            await AnswerErrorsAsJsonAsync(http, next, logger);
         });
     }
+
+    /// <summary>
+    /// Every error answer has a JSON body: what escaped the endpoints (Kestrel's refusals of a body, a bug) and
+    /// bodiless error statuses (unknown route, wrong method, the start-up gate) become problem+json.
+    /// </summary>
+    private static async Task AnswerErrorsAsJsonAsync(HttpContext http, RequestDelegate next, ILogger logger)
+    {
+        try
+        {
+            await next(http);
+        }
+        catch (Exception ex) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+        {
+            (int status, string reason, string message) = ex switch
+            {
+                BadHttpRequestException bad => (bad.StatusCode, "INVALID_REQUEST", $"the request could not be read: {bad.Message}"),
+                _ => (StatusCodes.Status500InternalServerError, "INTERNAL", "internal error (see the server log)"),
+            };
+            if (status >= StatusCodes.Status500InternalServerError)
+            {
+                LogUnexpected(logger, ex, http.Request.Path);
+            }
+
+            http.Response.Clear();
+            await ApiErrorFilter.Problem(status, reason, message, null).ExecuteAsync(http);
+            return;
+        }
+
+        HttpResponse response = http.Response;
+        if (!response.HasStarted && response.StatusCode >= StatusCodes.Status400BadRequest && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType))
+        {
+            string phrase = ReasonPhrases.GetReasonPhrase(response.StatusCode);
+            await ApiErrorFilter.Problem(response.StatusCode, phrase.Length == 0 ? "ERROR" : phrase.Replace(' ', '_').ToUpperInvariant(),
+                phrase.Length == 0 ? "request refused" : phrase.ToLowerInvariant(), null).ExecuteAsync(http);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception answering {Path}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string path);
 
     public static bool IsAllowedHost(HostString host, IReadOnlySet<string> allowed)
     {

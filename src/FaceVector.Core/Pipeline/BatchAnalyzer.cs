@@ -13,7 +13,7 @@ namespace FaceVector.Core.Pipeline;
 /// </summary>
 public sealed class BatchAnalyzer(FaceAnalyzer analyzer, int parallelism = 0)
 {
-    public int Parallelism { get; } = WithPoolThreads(parallelism > 0 ? parallelism : Environment.ProcessorCount);
+    public int Parallelism { get; } = parallelism > 0 ? parallelism : Environment.ProcessorCount;
 
     /// <summary>
     /// Faces per recognizer run when the faces of several photos in flight are embedded together; 0 embeds each
@@ -168,22 +168,6 @@ public sealed class BatchAnalyzer(FaceAnalyzer analyzer, int parallelism = 0)
                 await results.WriteAsync(r, cancellationToken).ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>
-    /// The workers run model code synchronously on pool threads; with the pool at its minimum (one thread per core)
-    /// the embedders and channel continuations would wait for the pool's starvation detection (about 0.5 s a thread).
-    /// </summary>
-    private static int WithPoolThreads(int parallelism)
-    {
-        ThreadPool.GetMinThreads(out int workers, out int io);
-        int needed = parallelism + Math.Max(1, parallelism / 2) + 2;
-        if (workers < needed)
-        {
-            ThreadPool.SetMinThreads(needed, io);
-        }
-
-        return parallelism;
     }
 
     /// <summary>One file, never throwing for bad input: failures become <see cref="ImageResult.Error"/>.</summary>

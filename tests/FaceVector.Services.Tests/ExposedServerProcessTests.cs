@@ -80,7 +80,7 @@ public sealed class ExposedServerProcessTests(ITestOutputHelper output) : IDispo
         {
             ["FaceVector__Index__DbPath"] = Path.Combine(_dir, "faces.db"),
             ["FaceVector__Embedding__Addresses__0"] = "http://127.0.0.1:9", // never reached: the uploads never complete
-            ["FaceVector__Server__UploadIdleTimeoutSeconds"] = "4",
+            ["FaceVector__Server__UploadIdleTimeoutSeconds"] = "6",
         });
         using var channel = GrpcChannel.ForAddress(server.Address);
         var client = new FaceSearch.FaceSearchClient(channel);
@@ -89,9 +89,12 @@ public sealed class ExposedServerProcessTests(ITestOutputHelper output) : IDispo
 
         ByteString chunk = ByteString.CopyFrom(new byte[1 << 20]);
         var clock = Stopwatch.StartNew();
+        // One connection per upload: on one shared HTTP/2 connection a loaded machine can starve a stream for longer
+        // than the idle timeout while the client is still sending, and the reset then reaches the client as INTERNAL.
         Task<StatusCode>[] uploads = [.. Enumerable.Range(0, 12).Select(_ => Task.Run(async () =>
         {
-            using AsyncClientStreamingCall<SearchChunk, SearchReply> call = client.SearchStream(ServiceHost.KeyHeaders);
+            using var own = GrpcChannel.ForAddress(server.Address);
+            using AsyncClientStreamingCall<SearchChunk, SearchReply> call = new FaceSearch.FaceSearchClient(own).SearchStream(ServiceHost.KeyHeaders);
             try
             {
                 await call.RequestStream.WriteAsync(new SearchChunk { Request = new SearchRequest { Name = "stalled.jpg" } });

@@ -177,9 +177,8 @@ public sealed class SecurityTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.DoesNotContain(StatusCode.OK, codes);
         Assert.Contains(codes, c => c is StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted);
         output.WriteLine($"12 stalled 30 MB uploads: {codes.Count(c => c == StatusCode.DeadlineExceeded)} ended by the idle timeout, {codes.Count(c => c == StatusCode.ResourceExhausted)} refused; process memory {baseline >> 20} MiB before, peak {peak >> 20} MiB");
-        // The test process also holds the earlier tests' models and the twelve clients' own 30 MB payloads (360 MB), so
-        // the bound is on growth: a server at its own start-up size (~300-500 MiB) stays under 1.5 GB with this growth.
-        Assert.True(peak - baseline < 1_024L << 20, $"process memory grew by {(peak - baseline) >> 20} MiB (baseline {baseline >> 20} MiB, peak {peak >> 20} MiB)");
+        // No memory bound here: this process also holds the clients' 360 MB and whatever the test classes running beside
+        // this one load. The bound (< 1.5 GB) is asserted on a server in its own process, in ExposedServerProcessTests.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), $"stalled uploads lasted {clock.Elapsed}");
         Assert.Equal(0, limiter.Open);
         Assert.Equal(0, limiter.HeldBytes);

@@ -20,20 +20,13 @@ public static class FaceIndexTallyExtensions
             return new FaceIndexTally(0, 0, 0);
         }
 
-        string? offset = null;
-        do
+        await foreach (FacePoint point in index.ScanAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            FacePage page = await index.ListAsync(1000, offset, null, false, cancellationToken).ConfigureAwait(false);
-            foreach (FacePoint point in page.Points)
-            {
-                paths.Add(point.Payload.ImagePath);
-                hashes.Add(point.Payload.ImageHash);
-            }
-
-            faces += page.Points.Count;
-            offset = page.NextOffset;
+            paths.Add(point.Payload.ImagePath);
+            hashes.Add(point.Payload.ImageHash);
+            faces++;
         }
-        while (offset is not null);
+
         return new FaceIndexTally(faces, paths.Count, hashes.Count);
     }
 }

@@ -491,13 +491,11 @@ public sealed class PeopleService(IFaceIndex index, PeopleStore store, PeopleOpt
     {
         var payloads = new Dictionary<Guid, FacePayload>();
         if (await index.GetCollectionAsync(cancellationToken).ConfigureAwait(false) is null) return payloads;
-        string? offset = null;
-        do
+        await foreach (FacePoint point in index.ScanAsync(PageSize, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var page = await index.ListAsync(PageSize, offset, null, false, cancellationToken).ConfigureAwait(false);
-            foreach (var point in page.Points) payloads[point.Id] = point.Payload;
-            offset = page.NextOffset;
-        } while (offset is not null);
+            payloads[point.Id] = point.Payload;
+        }
+
         return payloads;
     }
 

@@ -189,18 +189,11 @@ public sealed class MigrateCommandTests(ITestOutputHelper output) : IDisposable
     {
         await using var index = new SqliteFaceIndex(new SqliteIndexOptions(db, collection) { ResolveAlias = false });
         var all = new Dictionary<Guid, FacePoint>();
-        string? offset = null;
-        do
+        await foreach (FacePoint p in index.ScanAsync(500, withVectors: true))
         {
-            FacePage page = await index.ListAsync(500, offset, withVectors: true);
-            foreach (FacePoint p in page.Points)
-            {
-                Assert.True(all.TryAdd(p.Id, p), $"duplicate point {p.Id}");
-            }
-
-            offset = page.NextOffset;
+            Assert.True(all.TryAdd(p.Id, p), $"duplicate point {p.Id}");
         }
-        while (offset is not null);
+
         return all;
     }
 

@@ -51,18 +51,11 @@ internal sealed class TempStore : IAsyncDisposable
     public async Task<SortedSet<(string Path, int Face, string Hash)>> FacesAsync()
     {
         var set = new SortedSet<(string, int, string)>();
-        string? offset = null;
-        do
+        await foreach (FacePoint p in Index.ScanAsync(500))
         {
-            FacePage page = await Index.ListAsync(500, offset);
-            foreach (FacePoint p in page.Points)
-            {
-                Assert.True(set.Add((p.Payload.ImagePath, p.Payload.FaceIndex, p.Payload.ImageHash)), $"duplicate face {p.Payload.ImagePath} #{p.Payload.FaceIndex}");
-            }
-
-            offset = page.NextOffset;
+            Assert.True(set.Add((p.Payload.ImagePath, p.Payload.FaceIndex, p.Payload.ImageHash)), $"duplicate face {p.Payload.ImagePath} #{p.Payload.FaceIndex}");
         }
-        while (offset is not null);
+
         return set;
     }
 

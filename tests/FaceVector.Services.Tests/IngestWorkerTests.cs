@@ -223,18 +223,11 @@ public sealed class IngestWorkerTests : IDisposable
             return all;
         }
 
-        string? offset = null;
-        do
+        await foreach (FacePoint p in index.ScanAsync(500, withVectors: true))
         {
-            FacePage page = await index.ListAsync(500, offset, withVectors: true);
-            foreach (FacePoint p in page.Points)
-            {
-                all.Add(p.Id, p);
-            }
-
-            offset = page.NextOffset;
+            all.Add(p.Id, p);
         }
-        while (offset is not null);
+
         return all;
     }
 

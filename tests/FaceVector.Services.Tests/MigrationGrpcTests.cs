@@ -128,14 +128,11 @@ public sealed class MigrationGrpcTests : IAsyncLifetime
     {
         IFaceIndex index = _search.Services.GetRequiredService<IFaceIndex>();
         var ids = new HashSet<Guid>();
-        string? offset = null;
-        do
+        await foreach (FacePoint p in index.ScanAsync(500))
         {
-            FacePage page = await index.ListAsync(500, offset);
-            ids.UnionWith(page.Points.Select(p => p.Id));
-            offset = page.NextOffset;
+            ids.Add(p.Id);
         }
-        while (offset is not null);
+
         return ids;
     }
 

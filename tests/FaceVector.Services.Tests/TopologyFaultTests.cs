@@ -180,18 +180,11 @@ public sealed class TopologyFaultTests : IDisposable
     {
         var all = new Dictionary<Guid, FacePoint>();
         await using var index = new SqliteFaceIndex(new SqliteIndexOptions(db, "faces"));
-        string? offset = null;
-        do
+        await foreach (FacePoint p in index.ScanAsync(500, withVectors: true))
         {
-            FacePage page = await index.ListAsync(500, offset, withVectors: true);
-            foreach (FacePoint p in page.Points)
-            {
-                all.Add(p.Id, p);
-            }
-
-            offset = page.NextOffset;
+            all.Add(p.Id, p);
         }
-        while (offset is not null);
+
         return all;
     }
 

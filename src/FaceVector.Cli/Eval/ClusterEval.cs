@@ -181,13 +181,11 @@ internal static class ClusterEval
     private static async Task<List<FacePoint>> ListAsync(IFaceIndex index, FaceFilter filter, CancellationToken ct)
     {
         var points = new List<FacePoint>();
-        string? offset = null;
-        do
+        await foreach (FacePoint point in index.ScanAsync(filter: filter, withVectors: true, cancellationToken: ct))
         {
-            var page = await index.ListAsync(1000, offset, filter, withVectors: true, ct);
-            points.AddRange(page.Points);
-            offset = page.NextOffset;
-        } while (offset is not null);
+            points.Add(point);
+        }
+
         return points;
     }
 

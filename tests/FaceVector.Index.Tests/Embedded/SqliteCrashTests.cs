@@ -84,13 +84,11 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
     {
         await using var index = new SqliteFaceIndex(path);
         var lines = new List<string>();
-        string? offset = null;
-        do
+        await foreach (FacePoint p in index.ScanAsync(500, withVectors: true))
         {
-            var page = await index.ListAsync(500, offset, withVectors: true);
-            lines.AddRange(page.Points.Select(p => $"{p.Id} {p.Payload.ImagePath} {string.Join(',', p.Payload.Tags)} {string.Join(',', p.Vector!)}"));
-            offset = page.NextOffset;
-        } while (offset is not null);
+            lines.Add($"{p.Id} {p.Payload.ImagePath} {string.Join(',', p.Payload.Tags)} {string.Join(',', p.Vector!)}");
+        }
+
         Assert.Equal(Batches * BatchSize, lines.Count);
         return string.Join('\n', lines);
     }

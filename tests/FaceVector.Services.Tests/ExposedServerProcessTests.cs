@@ -80,7 +80,7 @@ public sealed class ExposedServerProcessTests(ITestOutputHelper output) : IDispo
         {
             ["FaceVector__Index__DbPath"] = Path.Combine(_dir, "faces.db"),
             ["FaceVector__Embedding__Addresses__0"] = "http://127.0.0.1:9", // never reached: the uploads never complete
-            ["FaceVector__Server__UploadIdleTimeoutSeconds"] = "6",
+            ["FaceVector__Server__UploadIdleTimeoutSeconds"] = "4",
         });
         using var channel = GrpcChannel.ForAddress(server.Address);
         var client = new FaceSearch.FaceSearchClient(channel);
@@ -89,12 +89,9 @@ public sealed class ExposedServerProcessTests(ITestOutputHelper output) : IDispo
 
         ByteString chunk = ByteString.CopyFrom(new byte[1 << 20]);
         var clock = Stopwatch.StartNew();
-        // One connection per upload: on one shared HTTP/2 connection a loaded machine can starve a stream for longer
-        // than the idle timeout while the client is still sending, and the reset then reaches the client as INTERNAL.
         Task<StatusCode>[] uploads = [.. Enumerable.Range(0, 12).Select(_ => Task.Run(async () =>
         {
-            using var own = GrpcChannel.ForAddress(server.Address);
-            using AsyncClientStreamingCall<SearchChunk, SearchReply> call = new FaceSearch.FaceSearchClient(own).SearchStream(ServiceHost.KeyHeaders);
+            using AsyncClientStreamingCall<SearchChunk, SearchReply> call = client.SearchStream(ServiceHost.KeyHeaders);
             try
             {
                 await call.RequestStream.WriteAsync(new SearchChunk { Request = new SearchRequest { Name = "stalled.jpg" } });
@@ -128,7 +125,9 @@ public sealed class ExposedServerProcessTests(ITestOutputHelper output) : IDispo
             $"12 stalled 30 MB uploads: server process peak RSS (VmHWM) {peak >> 20} MiB (RSS {startRss >> 20} MiB at start); {codes.Count(c => c == StatusCode.DeadlineExceeded)} ended by the idle timeout, {codes.Count(c => c == StatusCode.ResourceExhausted)} refused, others {string.Join(",", codes.Where(c => c is not (StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted)))}; all ended after {lasted.TotalSeconds:0.0} s"));
         Assert.True(peak < 1_500_000_000L, $"server peak RSS {peak >> 20} MiB");
         Assert.DoesNotContain(StatusCode.OK, codes);
-        Assert.Contains(StatusCode.DeadlineExceeded, codes);
+        // The server ends each stalled call with DEADLINE_EXCEEDED (idle timeout) or RESOURCE_EXHAUSTED (cap); a client
+        // still sending when that happens may see the stream's reset as INTERNAL instead (as in SecurityTests).
+        Assert.Contains(codes, c => c is StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted);
         Assert.True(lasted < TimeSpan.FromSeconds(120), $"stalled uploads lasted {lasted}");
 
         // The server is still there and answers.

@@ -121,38 +121,51 @@ function searchSoon() {
 function showMatches(result) {
   setStatus(`${result.matches.length} match(es) above ${result.threshold.toFixed(2)} for face ${result.probe.index}, best first`);
   $('#matches').replaceChildren(...result.matches.map((match) => {
-    const figure = document.createElement('figure');
-    figure.className = 'match';
-    const link = document.createElement('a');
-    link.href = match.image;
-    link.target = '_blank';
-    link.rel = 'noopener';
-    link.title = 'open the full photo';
     const thumb = document.createElement('div');
     thumb.className = 'thumb';
-    const img = document.createElement('img');
-    img.src = match.thumbnail;
-    img.alt = match.imagePath;
-    img.loading = 'lazy';
-    thumb.append(img);
+    thumb.append(thumbnailImage(match.thumbnail, match.imagePath));
     if (match.imageWidth > 0) {
       const box = document.createElement('div');
       box.className = 'box';
       placeBox(box, match.box, match.imageWidth, match.imageHeight);
       thumb.append(box);
     }
-    const caption = document.createElement('figcaption');
     const score = document.createElement('div');
     score.className = 'score';
     score.textContent = match.score.toFixed(4);
-    const path = document.createElement('div');
-    path.className = 'path';
-    path.textContent = match.imagePath;
-    caption.append(score, path);
-    link.append(thumb);
-    figure.append(link, caption);
-    return figure;
+    return photoFigure('match', match.image, thumb, score, pathLine(match.imagePath));
   }));
+}
+
+// One photo of a result list: a link to the full photo around its thumbnail, and a caption (text only, never HTML).
+function photoFigure(className, image, thumbnail, ...caption) {
+  const figure = document.createElement('figure');
+  figure.className = className;
+  const link = document.createElement('a');
+  link.href = image;
+  link.target = '_blank';
+  link.rel = 'noopener';
+  link.title = 'open the full photo';
+  link.append(thumbnail);
+  const figcaption = document.createElement('figcaption');
+  figcaption.append(...caption);
+  figure.append(link, figcaption);
+  return figure;
+}
+
+function thumbnailImage(src, alt) {
+  const img = document.createElement('img');
+  img.src = src;
+  img.alt = alt;
+  img.loading = 'lazy';
+  return img;
+}
+
+function pathLine(text) {
+  const path = document.createElement('div');
+  path.className = 'path';
+  path.textContent = text;
+  return path;
 }
 
 // --- Index view: stats and the last ingest report.
@@ -306,25 +319,7 @@ function showPersonHeader(person) {
 }
 
 function personPhoto(photo) {
-  const figure = document.createElement('figure');
-  figure.className = 'match person-photo';
-  const link = document.createElement('a');
-  link.href = photo.image;
-  link.target = '_blank';
-  link.rel = 'noopener';
-  link.title = 'open the full photo';
-  const img = document.createElement('img');
-  img.src = photo.thumbnail;
-  img.alt = photo.imagePath;
-  img.loading = 'lazy';
-  link.append(img);
-  const caption = document.createElement('figcaption');
-  const path = document.createElement('div');
-  path.className = 'path';
-  path.textContent = photo.imagePath;
-  caption.append(path);
-  figure.append(link, caption);
-  return figure;
+  return photoFigure('match person-photo', photo.image, thumbnailImage(photo.thumbnail, photo.imagePath), pathLine(photo.imagePath));
 }
 
 async function rename(event) {
